@@ -1,0 +1,48 @@
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -euc
+MAKEFLAGS += --warn-undefined-variables
+.DEFAULT_GOAL := build
+
+GO       ?= go
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+FUZZTIME ?= 5s
+DESTDIR  ?=
+BINDIR   := bin
+
+.PHONY: build test unit integration lint fuzz bench install clean demo
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BINDIR)/ ./cmd/...
+
+# test is what the README and CI run: lint, unit tests with -race, and the
+# root-only namespace integration tests.
+test: lint unit integration
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+integration: build
+	@if [ "$$(id -u)" != 0 ]; then echo "make integration: needs root (network namespaces, mounts)" >&2; exit 1; fi
+	HBGO_BIN=$(CURDIR)/$(BINDIR) $(GO) test -tags integration -count=1 -timeout 25m -v ./tests/... 2>&1 | tee $(BINDIR)/integration.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go' 
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go') $$(git ls-files --others --exclude-standard '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags integration ./tests/...
+
+# fuzz runs every fuzz target for FUZZTIME (go test -fuzz takes one target per package).
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; \
+	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./...
+
+clean:
+	rm -rf $(BINDIR)
