@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/mdlayher/arp"
@@ -101,12 +102,14 @@ type naAnnouncer struct {
 
 func (a *Agent) dialNA(link netlink.Link) (*naAnnouncer, error) {
 	attrs := link.Attrs()
+	// ndp names the interface as the IPv6 zone of every destination, and
+	// Go resolves zone names through a process-wide cache of the
+	// interfaces of whichever namespace filled it. A numeric name is
+	// taken as the index itself, which is right in every namespace.
+	ifi := &net.Interface{Index: attrs.Index, Name: strconv.Itoa(attrs.Index), HardwareAddr: attrs.HardwareAddr, MTU: attrs.MTU}
 	var conn *ndp.Conn
 	err := inNS(a.opts.Netns, func() error {
-		ifi, err := net.InterfaceByIndex(attrs.Index)
-		if err != nil {
-			return err
-		}
+		var err error
 		conn, _, err = ndp.Listen(ifi, ndp.Addr(a.cfg.ip.String()))
 		return err
 	})
