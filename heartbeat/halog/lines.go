@@ -62,7 +62,9 @@ func NoPreviousGeneration(e *logrus.Entry, gen uint64) {
 func Generation(e *logrus.Entry, gen uint64) { logf(e, Info, "Heartbeat generation: %d", gen) }
 
 // NewUUID logs "info: No uuid found for current node - generating a new uuid." (first run).
-func NewUUID(e *logrus.Entry) { Log(e, Info, "No uuid found for current node - generating a new uuid.") }
+func NewUUID(e *logrus.Entry) {
+	Log(e, Info, "No uuid found for current node - generating a new uuid.")
+}
 
 // CreatingFIFO logs "info: Creating FIFO PATH." (first run).
 func CreatingFIFO(e *logrus.Entry, path string) { logf(e, Info, "Creating FIFO %s.", path) }
@@ -125,7 +127,9 @@ func CommNowUp(e *logrus.Entry) { Log(e, Info, "Comm_now_up(): updating status t
 func LocalTransitionCompleted(e *logrus.Entry) { Log(e, Info, "local resource transition completed.") }
 
 // RemoteTransitionCompleted logs "info: remote resource transition completed.".
-func RemoteTransitionCompleted(e *logrus.Entry) { Log(e, Info, "remote resource transition completed.") }
+func RemoteTransitionCompleted(e *logrus.Entry) {
+	Log(e, Info, "remote resource transition completed.")
+}
 
 // InitialAcquisitionComplete logs "info: Initial resource acquisition complete (WHY)", WHY
 // being T_RESOURCES(us), T_RESOURCES(them), mach_down, auto_failback, req_our_resources or
