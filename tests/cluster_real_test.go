@@ -1,0 +1,120 @@
+//go:build integration
+
+package tests
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heartbeat-go/heartbeat-go/tests/cluster"
+)
+
+// labHaresources is testdata's haresources with the cluster's VIP.
+const labHaresources = "node1 {{.VIP}}/24/eth0 spectest::alpha spectest::beta\n"
+
+// TestClusterReal proves the harness with two real heartbeat 3.0.6 nodes
+// and the lab configuration (keepalive 1, deadtime 5, initdead 10, bcast
+// eth0, auto_failback on): both become active, node1 acquires its group,
+// and after node1's daemon is SIGKILLed node2 declares it dead and takes
+// the group, VIP included, which a client then reaches.
+func TestClusterReal(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	c := cluster.New(t, cluster.Options{
+		Haresources: labHaresources,
+		ResourceD:   map[string]string{"spectest": cluster.Spectest},
+	})
+	n1, n2 := c.Nodes[0], c.Nodes[1]
+	vip := c.VIP()
+
+	// The masks work: a masked pgrep only logs.
+	if _, err := n1.Exec(ctx, "pgrep", "heartbeat"); err != nil {
+		t.Fatal(err)
+	}
+	if masked, _ := n1.ReadFile("log/masked-commands.log"); !strings.Contains(masked, "MASKED: /usr/bin/pgrep heartbeat") {
+		t.Fatalf("pgrep not masked in node1; masked-commands.log = %q", masked)
+	}
+	if h, err := n1.Exec(ctx, "uname", "-n"); err != nil || strings.TrimSpace(h) != "node1" {
+		t.Fatalf("node1's hostname = %q, %v", h, err)
+	}
+
+	for _, n := range c.Nodes {
+		if err := n.StartReal(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, w := range []struct {
+		n    *cluster.Node
+		line string
+	}{
+		{n1, "Status update for node node2: status active"},
+		{n2, "Status update for node node1: status active"},
+	} {
+		if err := w.n.WaitLog(ctx, w.line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	holds := func(n *cluster.Node) func() error {
+		return func() error {
+			if ok, err := n.HasAddr(ctx, "eth0", vip); err != nil || !ok {
+				return fmt.Errorf("%s: VIP %s on eth0: %t, %v", n.Name, vip, ok, err)
+			}
+			for _, r := range []string{"alpha", "beta"} {
+				if _, err := os.Stat(filepath.Join(n.Dir, "run", "spectest."+r)); err != nil {
+					return fmt.Errorf("%s: %w", n.Name, err)
+				}
+			}
+			return nil
+		}
+	}
+	if err := cluster.WaitFor(ctx, "node1 to hold its group", holds(n1)); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := n2.HasAddr(ctx, "eth0", vip); err != nil || ok {
+		t.Fatalf("node2 holds the VIP too (%t, %v)", ok, err)
+	}
+
+	// Crash node1's heartbeat; clear what the crash of a real machine would.
+	mark := n2.LogMark()
+	if err := n1.Kill(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n1.NS.Run(ctx, "ip", "addr", "del", netip.PrefixFrom(vip, 24).String(), "dev", "eth0"); err != nil {
+		t.Fatal(err)
+	}
+	if err := n2.WaitLogSince(ctx, mark, "node node1: is dead"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cluster.WaitFor(ctx, "node2 to take over the group", holds(n2)); err != nil {
+		t.Fatal(err)
+	}
+
+	// The client reaches the VIP, now on node2.
+	var ln net.Listener
+	if err := cluster.InNS(n2.NS.Name, func() (err error) {
+		ln, err = net.Listen("tcp", netip.AddrPortFrom(vip, 8080).String())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "served by node2") })}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("http server: %v", err)
+		}
+	}()
+	defer srv.Close()
+	code, body, err := c.HTTPGet(ctx, "http://"+netip.AddrPortFrom(vip, 8080).String()+"/")
+	if err != nil || code != http.StatusOK || body != "served by node2" {
+		t.Fatalf("GET via the VIP = %d %q, %v", code, body, err)
+	}
+}
