@@ -1,0 +1,1189 @@
+// Package heartbeat is the membership and failover state machine of a
+// heartbeat v1 node: status heartbeats, dead-node detection, sequence
+// bookkeeping, and the resource protocol of heartbeat 3.0.6 (starting,
+// resource, ask_resources, ip-request, shutdone). Node is driven by its
+// owner's event loop (Run) one event at a time and never reads a clock: every
+// method takes the current time.
+package heartbeat
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// AutoFailback is the auto_failback mode of ha.cf.
+type AutoFailback int
+
+// The three modes of spec 5.1.
+const (
+	FailbackLegacy AutoFailback = iota // the 3.0.6 default: ip-request protocol
+	FailbackOn                         // nice_failback, groups return to their owner
+	FailbackOff                        // nice_failback, groups stay where they are
+)
+
+// Protocol constants of 3.0.6.
+const (
+	requestDelay   = 10 * time.Second // RQSTDELAY: deadlock breaker at start-up
+	standbyTimeout = 10 * time.Second // to get the answer to ask_resources me
+	dtBoostPeriod  = 5 * time.Second  // dt = deadtime + 2 s this long after start
+	dtBoost        = 2 * time.Second
+	rexmitDelay    = 250 * time.Millisecond // max_rexmit_delay
+	historySize    = 500                    // sent messages kept for NS_rexmit
+	rexmitMinGap   = time.Second            // a message is resent at most once a second
+	partitionDelay = 2 * time.Second        // heal: give up resources this much later
+)
+
+// Config is what a node needs to know, taken from ha.cf and haresources.
+type Config struct {
+	Node         string   // local node name (lower case)
+	Nodes        []string // ha.cf node lines, in order, including Node
+	Links        []string // link names of the media (eth0)
+	Keepalive    time.Duration
+	Deadtime     time.Duration
+	Warntime     time.Duration
+	Initdead     time.Duration
+	AutoFailback AutoFailback
+	Groups       []*Group // haresources lines in order
+	Hopfudge     int      // ttl = hopfudge + number of nodes
+	// MaxStartFailures is how often a group may fail to start on this node
+	// before it is left stopped here (3.0.6 has no limit and strands the
+	// group; spec 9.1 item 10).
+	MaxStartFailures int
+	// Stonith says a STONITH device is configured (not yet implemented:
+	// always false, so takeovers log 3.0.6's two warnings).
+	Stonith bool
+}
+
+// rstate is the resource-protocol state of spec 5.2.
+type rstate int
+
+const (
+	rInit rstate = iota
+	rStarting
+	rBothStarting
+	rRscRcvd
+	rStable
+	rShutdown
+)
+
+// standbyRole is this node's part in a running standby exchange (spec 5.5).
+type standbyRole int
+
+const (
+	standbyNone  standbyRole = iota
+	standbyMe                // we give up a set
+	standbyOther             // we take the peer's set
+)
+
+// peer is what a node knows of another node.
+type peer struct {
+	name       string
+	state      string // "" before it is heard, then init, up, active, dead
+	deadtime   time.Duration
+	lastHeard  time.Time
+	lastStatus time.Time
+	links      map[string]time.Time // last packet per link
+	linkUp     map[string]bool
+	seq        seqTrack
+	protocol   bool
+	ackTrigger uint64
+	hold       Holding // as the peer reported it, from its point of view
+	stable     bool
+	isGo       bool
+	rexmit     map[uint64]time.Time // missing seq → when to ask for it
+	shutdone   bool                 // announced a graceful shutdown
+	rejoined   bool                 // came up while we ran: failback due once it is stable
+	heardUp    bool                 // reqnodes sent
+}
+
+func (p *peer) alive() bool { return p.state != "" && p.state != stDead }
+
+// Node states on the wire.
+const (
+	stInit   = "init"
+	stUp     = "up"
+	stActive = "active"
+	stDead   = "dead"
+)
+
+// Out is one message the node wants sent. Seq is 0 for NS_ messages.
+type Out struct {
+	Msg Msg
+	Seq uint64
+	At  time.Time // creation time, for the ts field
+}
+
+type sent struct {
+	out      Out
+	resentAt time.Time
+}
+
+// jobKind says whether a job starts or stops groups.
+type jobKind int
+
+const (
+	jobAcquire jobKind = iota
+	jobRelease
+)
+
+// Job is resource work the node hands to its runner; the runner reports
+// back with JobDone. Only one job runs at a time, as in 3.0.6.
+type Job struct {
+	Kind   jobKind
+	Groups []int // indices into Config.Groups, in the order to process
+	Why    string
+	Peer   string
+	Set    Holding // the standby set, from the node's own point of view
+}
+
+// Acquire reports whether the job starts groups (otherwise it stops them).
+func (j Job) Acquire() bool { return j.Kind == jobAcquire }
+
+// JobResult is the outcome of a Job.
+type JobResult struct {
+	Job        Job
+	Failed     []int // groups that failed to start (already stopped again)
+	StopFailed bool  // a stop failed and the resource may still run here
+}
+
+// Node is the state of the local cluster node. Only the owner's event loop
+// touches it.
+type Node struct {
+	cfg  Config
+	log  *logrus.Entry
+	rng  *rand.Rand
+	gen  uint64
+	boot time.Time
+
+	seq        uint64
+	status     string
+	nextStatus time.Time
+	commUp     bool
+	peers      map[string]*peer
+	order      []*peer // peers in ha.cf order
+	ownLinks   map[string]bool
+	history    map[uint64]*sent
+	out        []Out
+	jobs       []Job
+
+	rstate      rstate
+	rscrcvdAt   time.Time
+	hold        Holding
+	running     []bool // per group: started here and not stopped
+	busy        bool
+	standby     standbyRole
+	standbySet  Holding
+	standbyFrom string
+	standbyEnd  time.Time
+	initialDone bool
+	failures    []int
+
+	shutdownAsked bool
+	shuttingDown  bool
+	done          bool
+	restartAt     time.Time // partition heal: give up and restart then
+	restart       bool      // the loop must restart the node (new generation)
+	fenceNeeded   bool
+}
+
+// NewNode returns the state of a node that starts at now with generation gen.
+func NewNode(cfg Config, gen uint64, now time.Time, log *logrus.Entry, seed uint64) *Node {
+	n := &Node{
+		cfg:      cfg,
+		log:      log,
+		rng:      rand.New(rand.NewPCG(seed, gen)),
+		gen:      gen,
+		boot:     now,
+		peers:    map[string]*peer{},
+		ownLinks: map[string]bool{},
+		history:  map[uint64]*sent{},
+		running:  make([]bool, len(cfg.Groups)),
+		failures: make([]int, len(cfg.Groups)),
+	}
+	for _, name := range cfg.Nodes {
+		if name == cfg.Node {
+			continue
+		}
+		p := &peer{
+			name:       name,
+			deadtime:   cfg.Deadtime,
+			links:      map[string]time.Time{},
+			linkUp:     map[string]bool{},
+			ackTrigger: n.rng.Uint64N(10),
+			rexmit:     map[uint64]time.Time{},
+		}
+		n.peers[name] = p
+		n.order = append(n.order, p)
+	}
+	return n
+}
+
+func (n *Node) info(format string, args ...any)   { n.line("info", format, args...) }
+func (n *Node) warn(format string, args ...any)   { n.line("WARN", format, args...) }
+func (n *Node) crit(format string, args ...any)   { n.line("CRIT", format, args...) }
+func (n *Node) errorf(format string, args ...any) { n.line("ERROR", format, args...) }
+
+func (n *Node) line(prio, format string, args ...any) {
+	n.log.WithField(fieldPrio, prio).Infof(format, args...)
+}
+
+// TakeOut returns and clears the messages to send.
+func (n *Node) TakeOut() []Out {
+	out := n.out
+	n.out = nil
+	return out
+}
+
+// TakeJobs returns and clears the resource jobs to run, in order.
+func (n *Node) TakeJobs() []Job {
+	jobs := n.jobs
+	n.jobs = nil
+	return jobs
+}
+
+// Done reports that a graceful shutdown has finished: the loop may exit.
+func (n *Node) Done() bool { return n.done }
+
+// RestartWanted reports that the node gave up its resources after a
+// partition and must start afresh with a new generation (3.0.6 re-execs).
+func (n *Node) RestartWanted() bool { return n.restart }
+
+// FenceNeeded reports that a stop failed and this node must be fenced before
+// anyone may take its groups (3.0.6 reboots).
+func (n *Node) FenceNeeded() bool { return n.fenceNeeded }
+
+// send queues a message; sequenced ones get the next number and are kept for
+// retransmission.
+func (n *Node) send(now time.Time, m Msg) {
+	o := Out{Msg: m, At: now}
+	if !unsequenced(m.Type()) {
+		n.seq++
+		o.Seq = n.seq
+		n.history[o.Seq] = &sent{out: o}
+		delete(n.history, o.Seq-historySize)
+	}
+	n.out = append(n.out, o)
+}
+
+// dt is the deadtime this node advertises (spec 4.3, 9.1 item 7).
+func (n *Node) dt(now time.Time) time.Duration {
+	if now.Sub(n.boot) < dtBoostPeriod {
+		return n.cfg.Deadtime + dtBoost
+	}
+	return n.cfg.Deadtime
+}
+
+func (n *Node) sendStatus(now time.Time) {
+	n.send(now, newMsg(tStatus, fSt, n.status, fDt, hex(uint64(n.dt(now).Milliseconds())), fProtocol, "1", fImpl, "go"))
+	n.nextStatus = now.Add(n.cfg.Keepalive)
+}
+
+func (n *Node) setStatus(now time.Time, st string) {
+	n.status = st
+	n.info("Local status now set to: '%s'", st)
+	n.sendStatus(now)
+}
+
+// Start sends the first heartbeats: status init, then up.
+func (n *Node) Start(now time.Time) {
+	n.status = stInit
+	n.sendStatus(now)
+	n.setStatus(now, stUp)
+	if len(n.order) == 0 {
+		n.commNowUp(now)
+	}
+}
+
+// NextDeadline is when Tick must run next at the latest.
+func (n *Node) NextDeadline() time.Time {
+	next := n.nextStatus
+	earlier := func(t time.Time) {
+		if !t.IsZero() && t.Before(next) {
+			next = t
+		}
+	}
+	for _, p := range n.order {
+		if p.alive() {
+			earlier(p.lastHeard.Add(n.timeout(p)))
+			for _, at := range p.links {
+				earlier(at.Add(n.timeout(p)))
+			}
+		} else if p.state == "" && !n.commUp {
+			earlier(n.boot.Add(n.cfg.Initdead))
+		}
+		if p.alive() {
+			for _, at := range p.rexmit {
+				earlier(at)
+			}
+		}
+	}
+	if n.rstate == rRscRcvd || n.rstate == rBothStarting {
+		earlier(n.rscrcvdAt.Add(requestDelay))
+	}
+	if n.standby == standbyMe {
+		earlier(n.standbyEnd)
+	}
+	earlier(n.restartAt)
+	return next
+}
+
+// timeout is how long a peer may stay silent.
+func (n *Node) timeout(p *peer) time.Duration {
+	if !n.commUp {
+		return max(n.cfg.Initdead, p.deadtime)
+	}
+	return p.deadtime
+}
+
+// Tick runs the timers: heartbeats, dead peers and links, retransmission
+// requests, the start-up deadlock breaker, the standby timeout.
+func (n *Node) Tick(now time.Time) {
+	if n.done {
+		return
+	}
+	if !now.Before(n.nextStatus) {
+		n.sendStatus(now)
+	}
+	if !n.commUp && !now.Before(n.boot.Add(n.cfg.Initdead)) {
+		n.commNowUp(now)
+	}
+	for _, p := range n.order {
+		n.checkPeer(now, p)
+		n.askRexmit(now, p)
+	}
+	if (n.rstate == rRscRcvd || n.rstate == rBothStarting) && !now.Before(n.rscrcvdAt.Add(requestDelay)) {
+		n.info("local resource transition completed.")
+		n.becomeStable(now, "T_RESOURCES(us)")
+	}
+	if n.standby == standbyMe && !now.Before(n.standbyEnd) {
+		n.info("Standby resource acquisition timeout - cancelling standby.")
+		n.standby = standbyNone
+	}
+	if !n.restartAt.IsZero() && !now.Before(n.restartAt) {
+		n.restartAt = time.Time{}
+		n.info("Heartbeat restart triggered.")
+		n.beginShutdown(now, true)
+	}
+	if n.shutdownAsked && !n.shuttingDown && !n.busy {
+		n.beginShutdown(now, false)
+	}
+}
+
+// checkPeer declares a silent peer or link dead.
+func (n *Node) checkPeer(now time.Time, p *peer) {
+	timeout := n.timeout(p)
+	if p.state == "" {
+		if n.commUp && !now.Before(n.boot.Add(n.cfg.Initdead)) {
+			n.peerDead(now, p)
+		}
+		return
+	}
+	if !p.alive() {
+		return
+	}
+	for _, link := range n.cfg.Links {
+		at, ok := p.links[link]
+		if ok && p.linkUp[link] && now.Sub(at) >= timeout {
+			p.linkUp[link] = false
+			defer n.info("Link %s:%s dead.", p.name, link)
+		}
+	}
+	if now.Sub(p.lastHeard) >= timeout {
+		n.peerDead(now, p)
+	}
+}
+
+// Receive processes one authenticated message that arrived on link.
+func (n *Node) Receive(now time.Time, m Msg, link string) {
+	if n.done {
+		return
+	}
+	src := strings.ToLower(m.Get(fSrc))
+	if src == n.cfg.Node {
+		if !n.ownLinks[link] {
+			n.ownLinks[link] = true
+			n.info("Link %s:%s up.", n.cfg.Node, link)
+		}
+		return
+	}
+	p, ok := n.peers[src]
+	if !ok {
+		return
+	}
+	t := m.Type()
+	if !unsequenced(t) {
+		if !n.sequence(now, p, m) {
+			return
+		}
+	}
+	n.heard(now, p, link)
+	if dest := m.Get(fDest); dest != "" && strings.ToLower(dest) != n.cfg.Node {
+		return
+	}
+	switch t {
+	case tStatus:
+		n.onStatus(now, p, m)
+	case tAck:
+	case tRexmit:
+		n.onRexmit(now, p, m)
+	case tNakRexmit:
+		n.errorf("Irretrievably lost packet: node %s seq %s", p.name, m.Get(fFirstseq))
+	case tReqNodes:
+		n.send(now, append(Msg{{fDest, p.name}}, newMsg(tRepNodes, fNodelist, strings.Join(n.cfg.Nodes, " ")+" ", fDelnodes, " ")...))
+	case tShutdone:
+		n.onShutdone(now, p)
+	case tStarting:
+		n.onStarting(now, p)
+	case tResource:
+		n.onResource(now, p, m)
+	case tAskResources:
+		n.onAskResources(now, p, m)
+	case tTakeover:
+		n.onTakeover(now, p, m)
+	case tIPRequest:
+		n.onIPRequest(now, p, m)
+	case tIPRequestRsp:
+		n.onIPRequestResp(now, m)
+	}
+	n.audit()
+}
+
+// heard records a packet from p on link.
+func (n *Node) heard(now time.Time, p *peer, link string) {
+	p.lastHeard = now
+	p.links[link] = now
+	if !p.linkUp[link] {
+		p.linkUp[link] = true
+		n.info("Link %s:%s up.", p.name, link)
+	}
+}
+
+// sequence applies the bookkeeping of spec 4.5; it reports whether to
+// process the message.
+func (n *Node) sequence(now time.Time, p *peer, m Msg) bool {
+	seq, ok1 := parseHex(m.Get(fSeq))
+	gen, ok2 := parseHex(m.Get(fHg))
+	if !ok1 || !ok2 {
+		n.errorf("should_drop_message: bad sequence number")
+		return false
+	}
+	isStatus := m.Type() == tStatus
+	before := p.seq.last
+	v := p.seq.check(gen, seq, isStatus, p.state == stDead)
+	switch v {
+	case seqReplay:
+		n.errorf("should_drop_message: attempted replay attack [%s]? [gen = %d, curgen = %d]", p.name, gen, p.seq.gen)
+	case seqRestart:
+		n.info("Heartbeat restart on node %s", p.name)
+		p.rexmit = map[uint64]time.Time{}
+		p.state = ""
+		p.hold, p.stable, p.shutdone = HoldNone, false, false
+	case seqGap:
+		n.warn("%d lost packet(s) for [%s] [%d:%d]", seq-before-1, p.name, before, seq)
+		for s := before + 1; s < seq; s++ {
+			p.rexmit[s] = now.Add(50*time.Millisecond + time.Duration(n.rng.Int64N(int64(rexmitDelay-50*time.Millisecond))))
+		}
+	case seqFilled:
+		delete(p.rexmit, seq)
+		if p.seq.inOrder() {
+			n.info("No pkts missing from %s!", p.name)
+		}
+	case seqResync:
+		n.errorf("lost a lot of packets!")
+		p.rexmit = map[uint64]time.Time{}
+	case seqReturn:
+		n.returning(now, p)
+	}
+	if v.accepted() && p.protocol && p.seq.inOrder() && seq%10 == p.ackTrigger {
+		n.send(now, append(newMsg(tAck, fDest, p.name), KV{fAckseq, hex(seq)}))
+	}
+	return v.accepted()
+}
+
+// askRexmit sends the retransmission requests that are due.
+func (n *Node) askRexmit(now time.Time, p *peer) {
+	if !p.alive() {
+		return
+	}
+	for seq, at := range p.rexmit {
+		if now.Before(at) {
+			continue
+		}
+		n.send(now, newMsg(tRexmit, fDest, p.name, fFirstseq, strconv.FormatUint(seq, 10), fLastseq, strconv.FormatUint(seq, 10)))
+		p.rexmit[seq] = now.Add(rexmitDelay)
+	}
+}
+
+// onRexmit answers a peer's NS_rexmit from the history.
+func (n *Node) onRexmit(now time.Time, p *peer, m Msg) {
+	first, err1 := strconv.ParseUint(m.Get(fFirstseq), 10, 64)
+	last, err2 := strconv.ParseUint(m.Get(fLastseq), 10, 64)
+	if err1 != nil || err2 != nil || last < first {
+		return
+	}
+	for seq := first; seq <= last && seq < first+50; seq++ {
+		s, ok := n.history[seq]
+		switch {
+		case !ok:
+			reason := "seqno not found"
+			if seq+historySize <= n.seq {
+				reason = "seqno too low"
+			}
+			n.send(now, newMsg(tNakRexmit, fDest, p.name, fFirstseq, strconv.FormatUint(seq, 10), fInfo, reason))
+		case now.Sub(s.resentAt) >= rexmitMinGap:
+			s.resentAt = now
+			n.out = append(n.out, s.out)
+		}
+	}
+}
+
+// onStatus handles a peer's heartbeat.
+func (n *Node) onStatus(now time.Time, p *peer, m Msg) {
+	if dt, ok := parseHex(m.Get(fDt)); ok && dt > 0 {
+		p.deadtime = time.Duration(dt) * time.Millisecond
+	}
+	p.protocol = m.Has(fProtocol)
+	p.isGo = m.Get(fImpl) == "go"
+	if !p.lastStatus.IsZero() && p.alive() {
+		interval := now.Sub(p.lastStatus)
+		if interval > p.deadtime {
+			n.crit("Late heartbeat: Node %s: interval %d ms (> deadtime)", p.name, interval.Milliseconds())
+			p.lastStatus = now
+			n.peerDead(now, p)
+			return
+		}
+		if interval > n.cfg.Warntime {
+			n.warn("Late heartbeat: Node %s: interval %d ms", p.name, interval.Milliseconds())
+		}
+	}
+	p.lastStatus = now
+	st := m.Get(fSt)
+	if st == p.state {
+		return
+	}
+	first := p.state == ""
+	if !p.alive() {
+		// A node coming (back) up has to report its holding again, and
+		// gets its groups back once it is stable (auto_failback on).
+		p.stable = false
+		p.rejoined = n.rstate == rStable
+	}
+	p.state = st
+	n.info("Status update for node %s: status %s", p.name, st)
+	if first && !p.heardUp {
+		p.heardUp = true
+		n.send(now, newMsg(tReqNodes, fDest, p.name))
+	}
+	if !n.commUp && n.allHeard() {
+		n.commNowUp(now)
+	}
+}
+
+func (n *Node) allHeard() bool {
+	for _, p := range n.order {
+		if p.state == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// commNowUp is 3.0.6's Comm_now_up: every node heard (or initdead passed).
+func (n *Node) commNowUp(now time.Time) {
+	n.commUp = true
+	n.info("Comm_now_up(): updating status to active")
+	n.setStatus(now, stActive)
+	if n.cfg.AutoFailback == FailbackLegacy {
+		n.reqOurResources(now, false)
+		return
+	}
+	n.send(now, newMsg(tStarting))
+	n.rstate = rStarting
+	for _, p := range n.order {
+		if p.alive() && p.stable {
+			// The peer reported before we were up: answer as if it asked.
+			n.rstate = rRscRcvd
+			n.rscrcvdAt = now
+		}
+	}
+}
+
+// nodesUp counts the nodes (this one included) that are alive.
+func (n *Node) nodesUp() int {
+	up := 1
+	for _, p := range n.order {
+		if p.alive() {
+			up++
+		}
+	}
+	return up
+}
+
+// stable is 3.0.6's idea of a stable resource state (spec 5.2).
+func (n *Node) stable() bool {
+	if n.busy || n.standby != standbyNone || len(n.jobs) > 0 {
+		return false
+	}
+	switch n.rstate {
+	case rStable, rShutdown, rInit:
+	default:
+		return false
+	}
+	for _, p := range n.order {
+		if p.alive() && !p.stable {
+			return false
+		}
+	}
+	return true
+}
+
+func boolStr(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// report broadcasts this node's holding (a resource message). isstable is
+// 1 once the start-up exchange is over, as 3.0.6 sends it.
+func (n *Node) report(now time.Time, info string) {
+	stable := n.rstate == rStable
+	kv := []string{fRscHold, n.hold.String(), fRtype, "full", fIsStable, boolStr(stable)}
+	if info != "" {
+		kv = append(kv, fInfo, info)
+	}
+	n.send(now, newMsg(tResource, kv...))
+}
+
+// onStarting: a peer (re)started its resource protocol and asks for our holding.
+func (n *Node) onStarting(now time.Time, p *peer) {
+	p.stable = false
+	if n.cfg.AutoFailback == FailbackLegacy {
+		return
+	}
+	if n.rstate == rStarting {
+		n.rstate = rBothStarting
+		n.rscrcvdAt = now
+	}
+	n.report(now, "")
+}
+
+// onResource records a peer's holding report.
+func (n *Node) onResource(now time.Time, p *peer, m Msg) {
+	h, ok := ParseHolding(m.Get(fRscHold))
+	if !ok {
+		return
+	}
+	if m.Get(fRtype) == "full" {
+		p.hold = h
+	} else {
+		p.hold |= h
+	}
+	if !m.Has(fIsStable) {
+		return
+	}
+	wasStable := p.stable
+	p.stable = m.Get(fIsStable) == "1"
+	if n.cfg.AutoFailback == FailbackLegacy {
+		return
+	}
+	switch n.rstate {
+	case rStarting, rBothStarting:
+		n.rstate = rRscRcvd
+		n.rscrcvdAt = now
+	}
+	if n.rstate == rRscRcvd {
+		switch {
+		case p.stable:
+			n.info("remote resource transition completed.")
+			n.becomeStable(now, "T_RESOURCES(them)")
+		case p.isGo && p.hold&HoldForeign == 0:
+			// Both nodes are Go: the peer holds none of our groups, so
+			// there is nothing to wait for (3.0.6 idles RQSTDELAY here).
+			n.info("local resource transition completed.")
+			n.becomeStable(now, "T_RESOURCES(us)")
+		}
+		return
+	}
+	if p.stable && !wasStable {
+		n.info("remote resource transition completed.")
+		n.checkFailback(now)
+	}
+}
+
+// becomeStable ends the start-up exchange: take our own groups (unless the
+// peer holds them) and tell the peer we are stable.
+func (n *Node) becomeStable(now time.Time, reason string) {
+	n.rstate = rStable
+	n.reqOurResources(now, false)
+	if !n.initialDone && len(n.jobs) == 0 && !n.busy {
+		n.initialComplete(reason)
+	}
+	n.report(now, "")
+}
+
+func (n *Node) initialComplete(reason string) {
+	if n.initialDone {
+		return
+	}
+	n.initialDone = true
+	n.info("Initial resource acquisition complete (%s)", reason)
+}
+
+// groupsOf returns the indices of the groups in a set, from our point of view.
+func (n *Node) groupsOf(set Holding) []int {
+	var idx []int
+	for i, g := range n.cfg.Groups {
+		local := g.Owner == n.cfg.Node
+		if (local && set&HoldLocal != 0) || (!local && set&HoldForeign != 0) {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// groupsOfNode returns the groups whose preferred node is name.
+func (n *Node) groupsOfNode(name string) []int {
+	var idx []int
+	for i, g := range n.cfg.Groups {
+		if g.Owner == name {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// reqOurResources is 3.0.6's req_our_resources (spec 5.3).
+func (n *Node) reqOurResources(now time.Time, force bool) {
+	mine := n.groupsOfNode(n.cfg.Node)
+	if len(mine) == 0 {
+		n.info("No local resources [/usr/share/heartbeat/ResourceManager listkeys %s] to acquire.", n.cfg.Node)
+		n.hold |= HoldLocal
+		return
+	}
+	if n.cfg.AutoFailback == FailbackLegacy {
+		n.hold |= HoldLocal
+		if n.nodesUp() < 2 || force {
+			n.queue(Job{Kind: jobAcquire, Groups: mine, Why: "req_our_resources"})
+			return
+		}
+		for _, i := range mine {
+			n.send(now, newMsg(tIPRequest, fIPAddr, n.cfg.Groups[i].First()))
+		}
+		return
+	}
+	peerHoldsOurs := false
+	for _, p := range n.order {
+		if p.alive() && p.hold&HoldForeign != 0 {
+			peerHoldsOurs = true
+		}
+	}
+	if !force && (peerHoldsOurs || n.hold&HoldLocal != 0) {
+		n.info("Local Resource acquisition completed. (none)")
+		return
+	}
+	n.hold |= HoldLocal
+	n.queue(Job{Kind: jobAcquire, Groups: mine, Why: "req_our_resources"})
+}
+
+// queue adds a job; it runs when the runner is free.
+func (n *Node) queue(j Job) {
+	n.jobs = append(n.jobs, j)
+}
+
+// JobStarted tells the node that its runner took a job.
+func (n *Node) JobStarted() { n.busy = true }
+
+// Busy reports whether resource work is running.
+func (n *Node) Busy() bool { return n.busy }
+
+// JobDone is the runner's report of a finished job.
+func (n *Node) JobDone(now time.Time, r JobResult) {
+	n.busy = false
+	j := r.Job
+	for _, i := range j.Groups {
+		n.running[i] = j.Acquire()
+	}
+	for _, i := range r.Failed {
+		n.running[i] = false
+		n.failures[i]++
+	}
+	if r.StopFailed {
+		n.crit("Killing heartbeat ungracefully!")
+		n.fenceNeeded = true
+		return
+	}
+	switch j.Why {
+	case "req_our_resources":
+		n.info("Local Resource acquisition completed.")
+		if n.cfg.AutoFailback != FailbackLegacy {
+			n.report(now, "req_our_resources()")
+		}
+		n.initialComplete("req_our_resources")
+	case "mach_down":
+		n.send(now, newMsg(tResource, fRscHold, HoldForeign.String(), fInfo, "mach_down"))
+		n.info("mach_down takeover complete.")
+		n.initialComplete("mach_down")
+		if n.cfg.AutoFailback != FailbackLegacy {
+			n.report(now, "")
+		}
+	case "standby-give":
+		n.info("%s HA resource release completed (standby).", j.Set)
+		n.send(now, newMsg(tAskResources, fRscHold, j.Set.String(), fInfo, "done"))
+		n.info("Local standby process completed [%s].", j.Set)
+	case "standby-take":
+		n.info("%s HA resource acquisition completed (standby).", j.Set.Swap())
+		n.hold |= j.Set.Swap()
+		n.standby = standbyNone
+		n.send(now, newMsg(tAskResources, fRscHold, j.Set.String(), fInfo, "done"))
+		n.info("Standby resource acquisition done [%s].", j.Set)
+		n.initialComplete("auto_failback")
+		n.report(now, "")
+	case "ip-request":
+		n.send(now, append(Msg{{fDest, j.Peer}}, newMsg(tIPRequestRsp, fIPAddr, n.cfg.Groups[j.Groups[0]].First(), fWeOwn, "yes", fOK, "OK")...))
+	case "ip-request-resp":
+		n.initialComplete("ip-request-resp")
+	case "shutdown", "restart":
+		n.info("All HA resources relinquished.")
+		n.hold = HoldNone
+		n.send(now, newMsg(tShutdone, fSt, stDead))
+		if j.Why == "restart" {
+			n.restart = true
+		} else {
+			n.info("%s Heartbeat shutdown complete.", n.cfg.Node)
+		}
+		n.done = true
+	case "heal":
+		n.hold &^= HoldForeign
+		n.report(now, "")
+	}
+	n.startFailures(now, r.Failed)
+}
+
+// startFailures hands groups that failed to start here to a healthy peer,
+// at most MaxStartFailures times per group (3.0.6 strands them, 9.1 item 10).
+func (n *Node) startFailures(now time.Time, failed []int) {
+	if len(failed) == 0 {
+		return
+	}
+	var set Holding
+	for _, i := range failed {
+		g := n.cfg.Groups[i]
+		if n.failures[i] >= n.cfg.MaxStartFailures {
+			n.crit("Resource group %s failed to start %d time(s) here: leaving it stopped on %s", g.First(), n.failures[i], n.cfg.Node)
+		}
+		if g.Owner == n.cfg.Node {
+			set |= HoldLocal
+		} else {
+			set |= HoldForeign
+		}
+	}
+	n.hold &^= set
+	if n.cfg.AutoFailback == FailbackLegacy || n.nodesUp() < 2 {
+		return
+	}
+	n.askStandby(now, set)
+}
+
+// Standby is hb_standby: give set (from our point of view) to the peer.
+func (n *Node) Standby(now time.Time, set Holding) {
+	if n.cfg.AutoFailback == FailbackLegacy {
+		n.info("Standby mode only implemented when nice_failback on")
+		return
+	}
+	n.askStandby(now, set)
+}
+
+func (n *Node) askStandby(now time.Time, set Holding) {
+	if n.standby != standbyNone {
+		n.info("Standby in progress- new request from %s ignored [%d seconds left]", n.cfg.Node, int(n.standbyEnd.Sub(now).Seconds()))
+		return
+	}
+	n.info("%s wants to go standby [%s]", n.cfg.Node, set)
+	n.standby, n.standbySet, n.standbyEnd = standbyMe, set, now.Add(standbyTimeout)
+	n.send(now, newMsg(tAskResources, fRscHold, set.String(), fInfo, "me"))
+}
+
+// Takeover is hb_takeover: ask the peer to give us set (our point of view).
+func (n *Node) Takeover(now time.Time, set string) {
+	n.send(now, newMsg(tTakeover, fRscHold, set))
+}
+
+// onTakeover is the peer's hb_takeover: run hb_standby for the complementary set.
+func (n *Node) onTakeover(now time.Time, p *peer, m Msg) {
+	var set Holding
+	switch m.Get(fRscHold) {
+	case "local":
+		set = HoldForeign
+	case "foreign":
+		set = HoldLocal
+	default:
+		set = HoldAll
+	}
+	n.Standby(now, set)
+}
+
+// onAskResources runs the standby exchange of spec 5.5.
+func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
+	if n.cfg.AutoFailback == FailbackLegacy {
+		n.info("Standby mode only implemented when nice_failback on")
+		return
+	}
+	set, ok := ParseHolding(m.Get(fRscHold))
+	if !ok {
+		return
+	}
+	switch m.Get(fInfo) {
+	case "me":
+		n.info("%s wants to go standby [%s]", p.name, set)
+		switch {
+		case n.standby != standbyNone:
+			n.info("Standby in progress- new request from %s ignored [%d seconds left]", p.name, int(max(0, n.standbyEnd.Sub(now).Seconds())))
+		case !p.stable:
+			n.info("standby message [me] from %s ignored.  Other side is in flux.", p.name)
+		case n.busy || len(n.jobs) > 0 || n.rstate != rStable:
+			n.info("standby message [me] from %s ignored.  local resources in flux.", p.name)
+		default:
+			n.standby, n.standbySet, n.standbyFrom, n.standbyEnd = standbyOther, set, p.name, now.Add(standbyTimeout)
+			n.send(now, newMsg(tAskResources, fRscHold, set.String(), fInfo, "other"))
+		}
+	case "other":
+		if n.standby != standbyMe {
+			return
+		}
+		n.info("standby: %s can take our %s resources", p.name, set)
+		n.hold &^= set
+		n.send(now, newMsg(tResource, fRscHold, n.hold.String(), fRtype, "full", fIsStable, "0", fInfo, "standby"))
+		n.info("give up %s HA resources (standby).", set)
+		n.queue(Job{Kind: jobRelease, Groups: n.groupsOf(set), Why: "standby-give", Set: set})
+	case "done":
+		switch n.standby {
+		case standbyOther:
+			n.info("standby: acquire [%s] resources from %s", set, p.name)
+			n.info("acquire %s HA resources (standby).", set.Swap())
+			n.queue(Job{Kind: jobAcquire, Groups: n.startable(n.groupsOf(set.Swap())), Why: "standby-take", Set: set, Peer: p.name})
+		case standbyMe:
+			n.info("Other node completed standby takeover of %s resources.", set)
+			n.standby = standbyNone
+			n.report(now, "")
+		}
+	}
+}
+
+// startable drops the groups that failed too often here.
+func (n *Node) startable(groups []int) []int {
+	var ok []int
+	for _, i := range groups {
+		if n.failures[i] < n.cfg.MaxStartFailures {
+			ok = append(ok, i)
+		}
+	}
+	return ok
+}
+
+// checkFailback gives the peer its groups back when auto_failback is on.
+func (n *Node) checkFailback(now time.Time) {
+	if n.cfg.AutoFailback != FailbackOn || n.hold&HoldForeign == 0 || !n.stable() {
+		return
+	}
+	for _, p := range n.order {
+		if p.alive() && p.stable && p.rejoined && len(n.groupsOfNode(p.name)) > 0 {
+			p.rejoined = false
+			n.askStandby(now, HoldForeign)
+			return
+		}
+	}
+}
+
+// onShutdone: the peer gave up its groups and goes away; take them now.
+func (n *Node) onShutdone(now time.Time, p *peer) {
+	n.info("Received shutdown notice from '%s'.", p.name)
+	p.shutdone = true
+	p.hold = HoldNone
+	p.stable = true
+	if n.shuttingDown {
+		return
+	}
+	n.info("Resources being acquired from %s.", p.name)
+	if n.cfg.AutoFailback == FailbackLegacy {
+		n.hold |= HoldForeign
+		n.queue(Job{Kind: jobAcquire, Groups: n.startable(n.groupsOfNode(p.name)), Why: "mach_down", Peer: p.name})
+		return
+	}
+	n.standby, n.standbySet, n.standbyFrom = standbyOther, HoldAll, p.name
+	n.info("acquire all HA resources (standby).")
+	n.queue(Job{Kind: jobAcquire, Groups: n.startable(n.groupsOf(HoldAll)), Why: "standby-take", Set: HoldAll, Peer: p.name})
+}
+
+// peerDead runs the takeover of spec 5.4 for a peer that went silent.
+func (n *Node) peerDead(now time.Time, p *peer) {
+	wasHeard := p.state != ""
+	p.state = stDead
+	p.stable = true
+	clear(p.rexmit)
+	n.warn("node %s: is dead", p.name)
+	if n.standby != standbyNone {
+		n.info("Cancelling pending standby operation")
+		n.standby = standbyNone
+	}
+	d := decideTakeover(takeoverInput{
+		peerHeard:      wasHeard,
+		peerGaveUp:     p.shutdone || (wasHeard && p.hold == HoldNone && n.cfg.AutoFailback != FailbackLegacy),
+		stonith:        n.cfg.Stonith,
+		shuttingDown:   n.shuttingDown,
+		stopFailedHere: n.fenceNeeded,
+	})
+	if d.gaveUp {
+		n.info("Dead node %s gave up resources.", p.name)
+		n.send(now, newMsg(tStonith, fNode, p.name, fResult, "unneeded"))
+	} else {
+		n.send(now, newMsg(tStonith, fNode, p.name, fResult, "n_stnth"))
+		n.warn("No STONITH device configured.")
+		n.warn("Shared disks are not protected.")
+	}
+	for _, link := range n.cfg.Links {
+		if p.linkUp[link] {
+			p.linkUp[link] = false
+			defer n.info("Link %s:%s dead.", p.name, link)
+		}
+	}
+	if !d.takeover {
+		return
+	}
+	if !d.gaveUp || !p.shutdone {
+		n.info("Resources being acquired from %s.", p.name)
+	}
+	p.hold = HoldNone
+	n.hold |= HoldForeign
+	if n.rstate != rStable && n.cfg.AutoFailback != FailbackLegacy {
+		n.rstate = rStable
+	}
+	n.reqOurResources(now, true)
+	n.queue(Job{Kind: jobAcquire, Groups: n.startable(n.groupsOfNode(p.name)), Why: "mach_down", Peer: p.name})
+}
+
+// returning handles a status from a peer we declared dead (spec 5.8).
+func (n *Node) returning(now time.Time, p *peer) {
+	n.crit("Cluster node %s returning after partition.", p.name)
+	n.info("For information on cluster partitions, See URL: http://linux-ha.org/wiki/Split_Brain")
+	n.warn("Deadtime value may be too small.")
+	n.info("See FAQ for information on tuning deadtime.")
+	n.info("URL: http://linux-ha.org/wiki/FAQ#Heavy_Load")
+	p.state = stActive
+	// The late-heartbeat check must not declare the peer dead again for
+	// the silence we just forgave.
+	p.lastStatus = time.Time{}
+	if p.isGo {
+		// Both sides are heartbeat-go: the preferred owner of each group
+		// keeps it and only the other side releases (3.0.6 restarts both).
+		p.stable = true
+		n.queue(Job{Kind: jobRelease, Groups: n.runningOf(HoldForeign), Why: "heal"})
+		return
+	}
+	n.restartAt = now.Add(partitionDelay)
+}
+
+// runningOf lists the running groups of a set.
+func (n *Node) runningOf(set Holding) []int {
+	var idx []int
+	for _, i := range n.groupsOf(set) {
+		if n.running[i] {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// onIPRequest: legacy mode, the peer wants its group back.
+func (n *Node) onIPRequest(now time.Time, p *peer, m Msg) {
+	key := m.Get(fIPAddr)
+	for i, g := range n.cfg.Groups {
+		if g.First() != key {
+			continue
+		}
+		if n.running[i] {
+			n.queue(Job{Kind: jobRelease, Groups: []int{i}, Why: "ip-request", Peer: p.name})
+			return
+		}
+		n.send(now, append(Msg{{fDest, p.name}}, newMsg(tIPRequestRsp, fIPAddr, key, fWeOwn, "no", fOK, "OK")...))
+		return
+	}
+}
+
+// onIPRequestResp: legacy mode, the holder released our group.
+func (n *Node) onIPRequestResp(now time.Time, m Msg) {
+	key := m.Get(fIPAddr)
+	for i, g := range n.cfg.Groups {
+		if g.First() == key && g.Owner == n.cfg.Node && !n.running[i] {
+			n.queue(Job{Kind: jobAcquire, Groups: []int{i}, Why: "ip-request-resp"})
+			return
+		}
+	}
+}
+
+// Shutdown asks for a graceful shutdown: release everything, send
+// shutdone, finish. It waits for running resource work.
+func (n *Node) Shutdown(now time.Time) {
+	if n.shuttingDown {
+		return
+	}
+	n.shutdownAsked = true
+	if n.busy || len(n.jobs) > 0 {
+		n.warn("Shutdown delayed until current resource activity finishes.")
+		return
+	}
+	n.beginShutdown(now, false)
+}
+
+func (n *Node) beginShutdown(now time.Time, restart bool) {
+	n.shuttingDown = true
+	n.rstate = rShutdown
+	if restart {
+		n.info("Restarting heartbeat.")
+	} else {
+		n.info("Heartbeat shutdown in progress. (%d)", pid())
+	}
+	n.hold = HoldNone
+	if n.cfg.AutoFailback != FailbackLegacy {
+		n.report(now, "shutdown")
+	}
+	n.info("Giving up all HA resources.")
+	why := "shutdown"
+	if restart {
+		why = "restart"
+	}
+	all := make([]int, len(n.cfg.Groups))
+	for i := range all {
+		all[i] = i
+	}
+	n.jobs = nil
+	n.queue(Job{Kind: jobRelease, Groups: all, Why: why})
+}
+
+// audit logs the inconsistencies 3.0.6 checks after every message.
+func (n *Node) audit() {
+	if n.cfg.AutoFailback == FailbackLegacy {
+		return
+	}
+	for _, p := range n.order {
+		if !p.alive() {
+			continue
+		}
+		if n.hold&HoldLocal != 0 && p.hold&HoldForeign != 0 {
+			n.errorf("Both machines own our resources!")
+		}
+		if n.hold&HoldForeign != 0 && p.hold&HoldLocal != 0 {
+			n.errorf("Both machines own foreign resources!")
+		}
+	}
+}
+
+// String summarises the node for debug output.
+func (n *Node) String() string {
+	return fmt.Sprintf("%s %s hold=%s rstate=%d", n.cfg.Node, n.status, n.hold, n.rstate)
+}

@@ -1,0 +1,149 @@
+package heartbeat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// StartError says a resource of a group failed to start; the group was
+// stopped again (right to left) before it was returned.
+type StartError struct {
+	Resource string // the haresources word that failed
+	Err      error
+}
+
+func (e *StartError) Error() string {
+	return fmt.Sprintf("starting %s: %v", e.Resource, e.Err)
+}
+
+func (e *StartError) Unwrap() error { return e.Err }
+
+// StopError says a resource could not be stopped and may still run here.
+// Nothing may start the group elsewhere before this node is fenced.
+type StopError struct {
+	Resource string
+	Err      error
+}
+
+func (e *StopError) Error() string {
+	return fmt.Sprintf("stopping %s: %v", e.Resource, e.Err)
+}
+
+func (e *StopError) Unwrap() error { return e.Err }
+
+// runner starts and stops groups the way 3.0.6's ResourceManager script
+// does, with its log lines: start left to right after a status check, stop
+// right to left, stop retried before it is declared failed.
+type runner struct {
+	log          *logrus.Entry // lines tagged ResourceManager(default)
+	resourceDir  string        // printed in "Running …" lines: /etc/ha.d//resource.d
+	opTimeout    time.Duration // bound of one start, stop or status call
+	stopRetries  int           // 3.0.6 HA_STOPRETRYMAX: 10
+	stopInterval time.Duration // between stop retries: 1 s
+	sleep        func(context.Context, time.Duration) error
+}
+
+// sleepCtx waits d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (r *runner) line(prio, format string, args ...any) {
+	r.log.WithField(fieldPrio, prio).Infof(format, args...)
+}
+
+// running line for a resource operation, as ResourceManager prints it.
+func (r *runner) running(res Resource, op string) {
+	words := append([]string{path.Join(r.resourceDir, res.Name)}, res.Args...)
+	r.line("info", "Running %s %s", strings.Join(words, " "), op)
+}
+
+func (r *runner) op(ctx context.Context, f func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, r.opTimeout)
+	defer cancel()
+	return f(ctx)
+}
+
+// status reports whether a resource runs; a status that cannot be told
+// counts as stopped, as ResourceManager's glob match does.
+func (r *runner) status(ctx context.Context, res Resource) bool {
+	ctx, cancel := context.WithTimeout(ctx, r.opTimeout)
+	defer cancel()
+	running, err := res.Agent.Status(ctx)
+	return err == nil && running
+}
+
+// acquire starts a group left to right, skipping resources already running.
+// On a failed start it stops the group again and returns a *StartError, or
+// the *StopError of that release.
+func (r *runner) acquire(ctx context.Context, g *Group) error {
+	r.line("info", "Acquiring resource group: %s %s", g.Owner, g.Key)
+	for _, res := range g.Resources {
+		if r.status(ctx, res) {
+			continue
+		}
+		r.running(res, "start")
+		if err := r.op(ctx, res.Agent.Start); err != nil {
+			r.line("ERROR", "Return code %d from %s", exitCode(err), path.Join(r.resourceDir, res.Name))
+			r.line("CRIT", "Giving up resources due to failure of %s", res.Word())
+			if stopErr := r.release(ctx, g); stopErr != nil {
+				return stopErr
+			}
+			return &StartError{Resource: res.Word(), Err: err}
+		}
+	}
+	return nil
+}
+
+// release stops a group right to left. A stop that keeps failing is retried
+// stopRetries times; if the resource still runs afterwards release returns a
+// *StopError at once (the caller fences), and if its status says stopped the
+// release goes on with 3.0.6's warnings.
+func (r *runner) release(ctx context.Context, g *Group) error {
+	r.line("info", "Releasing resource group: %s %s", g.Owner, g.Key)
+	for i := len(g.Resources) - 1; i >= 0; i-- {
+		res := g.Resources[i]
+		r.running(res, "stop")
+		err := r.op(ctx, res.Agent.Stop)
+		for try := 0; err != nil && try < r.stopRetries; try++ {
+			if r.sleep(ctx, r.stopInterval) != nil {
+				break
+			}
+			r.line("info", "Retrying failed stop operation [%s]", res.Word())
+			err = r.op(ctx, res.Agent.Stop)
+		}
+		if err == nil {
+			continue
+		}
+		if r.status(ctx, res) {
+			r.line("CRIT", "Resource STOP failure. Reboot required!")
+			return &StopError{Resource: res.Word(), Err: err}
+		}
+		r.line("ERROR", "Resource script for %s probably not LSB-compliant.", res.Word())
+		r.line("WARN", "it (%s) MUST succeed on a stop when already stopped", res.Word())
+		r.line("WARN", "Machine reboot narrowly avoided!")
+	}
+	return nil
+}
+
+// exitCode digs the exit status out of a failed operation, 1 when it has none.
+func exitCode(err error) int {
+	var coder interface{ ExitCode() int }
+	if errors.As(err, &coder) && coder.ExitCode() > 0 {
+		return coder.ExitCode()
+	}
+	return 1
+}

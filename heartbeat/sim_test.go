@@ -1,0 +1,523 @@
+package heartbeat
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"github.com/sirupsen/logrus/hooks/test"
+)
+
+// The simulation runs whole clusters of Nodes in virtual time: messages are
+// delivered after a fixed latency (unless the link is cut), resource jobs
+// take a fixed time, and after every event the invariants are checked. It
+// exercises the protocol logic of Node without sockets or scripts; the
+// event loop and the real media are covered by the integration tests.
+
+const (
+	simLatency = time.Millisecond
+	simJobTime = 200 * time.Millisecond
+)
+
+var simEpoch = time.Date(2026, 11, 22, 17, 16, 40, 0, time.UTC)
+
+type simNode struct {
+	name    string
+	n       *Node
+	hook    *test.Hook
+	up      bool // process running
+	frozen  bool // SIGSTOPped: no ticks, no receives
+	queue   []Job
+	cur     *Job
+	jobEnd  time.Time
+	running map[int]bool // the truth: groups whose resources run here
+	failOn  map[int]bool // groups whose start fails here
+	gen     uint64
+}
+
+type delivery struct {
+	at   time.Time
+	to   string
+	msg  Msg
+	link string
+}
+
+type sim struct {
+	t      *testing.T
+	now    time.Time
+	cfg    Config
+	nodes  []*simNode
+	byName map[string]*simNode
+	flight []delivery
+	cut    bool // partition between all nodes
+	drop   func(from, to string, m Msg) bool
+	// twice reports a moment where a group ran on two nodes that could hear
+	// each other (checked after settling, see requireSingle).
+}
+
+func newSim(t *testing.T, mode AutoFailback, names ...string) *sim {
+	t.Helper()
+	if len(names) == 0 {
+		names = []string{"node1", "node2"}
+	}
+	s := &sim{t: t, now: simEpoch, byName: map[string]*simNode{}}
+	s.cfg = Config{
+		Nodes:            names,
+		Links:            []string{"eth0"},
+		Keepalive:        time.Second,
+		Deadtime:         5 * time.Second,
+		Warntime:         3 * time.Second,
+		Initdead:         10 * time.Second,
+		AutoFailback:     mode,
+		Hopfudge:         1,
+		MaxStartFailures: 1,
+		Groups: []*Group{
+			{Owner: "node1", Key: "10.250.0.100/24/eth0 spectest::alpha spectest::beta"},
+		},
+	}
+	for _, name := range names {
+		sn := &simNode{name: name, running: map[int]bool{}, failOn: map[int]bool{}, gen: 100}
+		s.nodes = append(s.nodes, sn)
+		s.byName[name] = sn
+	}
+	return s
+}
+
+func (s *sim) node(name string) *simNode { return s.byName[name] }
+
+// start boots a node's daemon (a new generation each time).
+func (s *sim) start(name string) {
+	sn := s.node(name)
+	cfg := s.cfg
+	cfg.Node = name
+	logger, hook := test.NewNullLogger()
+	logger.SetLevel(logrus.DebugLevel)
+	sn.gen++
+	sn.n = NewNode(cfg, sn.gen, s.now, logrus.NewEntry(logger), 1)
+	sn.hook = hook
+	sn.up = true
+	sn.queue, sn.cur = nil, nil
+	sn.n.Start(s.now)
+	s.flush(sn)
+}
+
+// kill stops a node's daemon at once (kill -9): its resources keep running.
+func (s *sim) kill(name string) {
+	sn := s.node(name)
+	sn.up = false
+	sn.cur = nil
+	sn.queue = nil
+}
+
+func (s *sim) flush(sn *simNode) {
+	for _, o := range sn.n.TakeOut() {
+		m := slices.Clone(o.Msg)
+		m = append(m, KV{fSrc, sn.name})
+		if o.Seq != 0 {
+			m = append(m, KV{fSeq, hex(o.Seq)})
+		}
+		m = append(m, KV{fHg, hex(sn.n.gen)})
+		for _, to := range s.nodes {
+			if to != sn && (s.cut || (s.drop != nil && s.drop(sn.name, to.name, m))) {
+				continue
+			}
+			s.flight = append(s.flight, delivery{at: s.now.Add(simLatency), to: to.name, msg: m, link: "eth0"})
+		}
+	}
+	sn.queue = append(sn.queue, sn.n.TakeJobs()...)
+	if sn.cur == nil && len(sn.queue) > 0 {
+		j := sn.queue[0]
+		sn.queue = sn.queue[1:]
+		sn.cur = &j
+		sn.jobEnd = s.now.Add(simJobTime)
+		sn.n.JobStarted()
+	}
+}
+
+// finishJob applies a job to the truth and reports it to the node.
+func (s *sim) finishJob(sn *simNode) {
+	j := *sn.cur
+	sn.cur = nil
+	var r JobResult
+	r.Job = j
+	for _, g := range j.Groups {
+		if j.Acquire() && sn.failOn[g] {
+			r.Failed = append(r.Failed, g)
+			delete(sn.running, g)
+			continue
+		}
+		sn.running[g] = j.Acquire()
+		if !j.Acquire() {
+			delete(sn.running, g)
+		}
+	}
+	r.Job.Groups = slices.DeleteFunc(slices.Clone(j.Groups), func(g int) bool { return slices.Contains(r.Failed, g) })
+	sn.n.JobDone(s.now, r)
+	s.flush(sn)
+}
+
+// run advances virtual time by d, processing every event in order.
+func (s *sim) run(d time.Duration) {
+	s.t.Helper()
+	end := s.now.Add(d)
+	for steps := 0; ; steps++ {
+		if steps > 1_000_000 {
+			s.t.Fatal("simulation does not settle")
+		}
+		next := end
+		for _, f := range s.flight {
+			if f.at.Before(next) {
+				next = f.at
+			}
+		}
+		for _, sn := range s.nodes {
+			if !sn.up || sn.frozen {
+				continue
+			}
+			if dl := sn.n.NextDeadline(); dl.Before(next) {
+				next = dl
+			}
+			if sn.cur != nil && sn.jobEnd.Before(next) {
+				next = sn.jobEnd
+			}
+		}
+		if next.After(end) || (next.Equal(end) && !s.due(end)) {
+			s.now = end
+			return
+		}
+		if next.After(s.now) {
+			s.now = next
+		}
+		s.step()
+	}
+}
+
+// due reports whether some event is due exactly at t.
+func (s *sim) due(t time.Time) bool {
+	for _, f := range s.flight {
+		if !f.at.After(t) {
+			return true
+		}
+	}
+	for _, sn := range s.nodes {
+		if sn.up && !sn.frozen && (!sn.n.NextDeadline().After(t) || (sn.cur != nil && !sn.jobEnd.After(t))) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *sim) step() {
+	var later []delivery
+	var now []delivery
+	for _, f := range s.flight {
+		if f.at.After(s.now) {
+			later = append(later, f)
+		} else {
+			now = append(now, f)
+		}
+	}
+	s.flight = later
+	for _, f := range now {
+		sn := s.node(f.to)
+		if !sn.up {
+			continue
+		}
+		if sn.frozen {
+			s.flight = append(s.flight, delivery{at: s.now.Add(10 * time.Millisecond), to: f.to, msg: f.msg, link: f.link})
+			continue
+		}
+		sn.n.Receive(s.now, f.msg, f.link)
+		s.flush(sn)
+	}
+	for _, sn := range s.nodes {
+		if !sn.up || sn.frozen {
+			continue
+		}
+		if sn.cur != nil && !sn.jobEnd.After(s.now) {
+			s.finishJob(sn)
+		}
+		if !sn.n.NextDeadline().After(s.now) {
+			sn.n.Tick(s.now)
+			s.flush(sn)
+		}
+		if sn.n.Done() {
+			sn.up = false
+		}
+	}
+}
+
+// holders lists the nodes where group g runs.
+func (s *sim) holders(g int) []string {
+	var on []string
+	for _, sn := range s.nodes {
+		if sn.running[g] {
+			on = append(on, sn.name)
+		}
+	}
+	return on
+}
+
+// requireHolders fails unless group 0 runs exactly on the named nodes.
+func (s *sim) requireHolders(want ...string) {
+	s.t.Helper()
+	if got := s.holders(0); !slices.Equal(got, want) {
+		s.t.Fatalf("at +%v group runs on %v, want %v\n%s", s.now.Sub(simEpoch), got, want, s.logs())
+	}
+}
+
+func (s *sim) requireHold(name string, want Holding) {
+	s.t.Helper()
+	if got := s.node(name).n.hold; got != want {
+		s.t.Fatalf("at +%v %s holds %v, want %v\n%s", s.now.Sub(simEpoch), name, got, want, s.logs())
+	}
+}
+
+// logs renders every node's log for failure messages.
+func (s *sim) logs() string {
+	var b strings.Builder
+	for _, sn := range s.nodes {
+		if sn.hook == nil {
+			continue
+		}
+		fmt.Fprintf(&b, "--- %s\n", sn.name)
+		for _, e := range sn.hook.AllEntries() {
+			fmt.Fprintf(&b, "%s %s: %s\n", e.Time.Format("15:04:05.000"), e.Data[fieldPrio], e.Message)
+		}
+	}
+	return b.String()
+}
+
+// logged reports whether a node logged a line containing text.
+func (s *sim) logged(name, text string) bool {
+	for _, e := range s.node(name).hook.AllEntries() {
+		if strings.Contains(e.Message, text) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *sim) requireLogged(name string, texts ...string) {
+	s.t.Helper()
+	for _, text := range texts {
+		if !s.logged(name, text) {
+			s.t.Fatalf("%s did not log %q\n%s", name, text, s.logs())
+		}
+	}
+}
+
+func TestSimStartTogether(t *testing.T) {
+	for _, mode := range []AutoFailback{FailbackOn, FailbackOff, FailbackLegacy} {
+		t.Run(fmt.Sprint(mode), func(t *testing.T) {
+			s := newSim(t, mode)
+			s.start("node1")
+			s.start("node2")
+			// Both Go: serving within 2 x keepalive plus the start time,
+			// not after 3.0.6's 10 s RQSTDELAY.
+			s.run(2*s.cfg.Keepalive + simJobTime + 10*simLatency)
+			s.requireHolders("node1")
+			s.run(20 * time.Second)
+			s.requireHolders("node1")
+			if mode != FailbackLegacy {
+				s.requireHold("node1", HoldLocal)
+				s.requireHold("node2", HoldLocal)
+			}
+			s.requireLogged("node1", "Comm_now_up(): updating status to active", "Status update for node node2: status active", "Initial resource acquisition complete")
+		})
+	}
+}
+
+func TestSimAloneAfterInitdead(t *testing.T) {
+	s := newSim(t, FailbackOn)
+	s.start("node2")
+	s.run(s.cfg.Initdead - 10*time.Millisecond)
+	s.requireHolders()
+	s.run(time.Second)
+	s.requireHolders("node2")
+	s.requireHold("node2", HoldAll)
+	s.requireLogged("node2", "node node1: is dead", "No STONITH device configured.", "Shared disks are not protected.", "Resources being acquired from node1.", "mach_down takeover complete.")
+}
+
+func TestSimHardFailover(t *testing.T) {
+	s := newSim(t, FailbackOn)
+	s.start("node1")
+	s.start("node2")
+	s.run(5 * time.Second)
+	s.requireHolders("node1")
+	s.kill("node1")
+	// The dead node keeps its resources (no STONITH): clear them as the lab did.
+	delete(s.node("node1").running, 0)
+	s.run(s.cfg.Deadtime - 500*time.Millisecond)
+	s.requireHolders()
+	s.run(2 * time.Second)
+	s.requireHolders("node2")
+	s.requireHold("node2", HoldAll)
+	s.requireLogged("node2", "node node1: is dead", "Link node1:eth0 dead.")
+}
+
+func TestSimRejoin(t *testing.T) {
+	tests := []struct {
+		mode AutoFailback
+		want string
+	}{
+		{FailbackOn, "node1"},
+		{FailbackOff, "node2"},
+		{FailbackLegacy, "node1"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.mode), func(t *testing.T) {
+			s := newSim(t, tt.mode)
+			s.start("node1")
+			s.start("node2")
+			s.run(5 * time.Second)
+			s.requireHolders("node1")
+			s.kill("node1")
+			delete(s.node("node1").running, 0)
+			s.run(8 * time.Second)
+			s.requireHolders("node2")
+			s.start("node1")
+			s.run(8 * time.Second)
+			s.requireHolders(tt.want)
+			s.requireLogged("node2", "Heartbeat restart on node node1")
+		})
+	}
+}
+
+func TestSimStandbyAndTakeover(t *testing.T) {
+	s := newSim(t, FailbackOn)
+	s.start("node1")
+	s.start("node2")
+	s.run(5 * time.Second)
+	s.node("node1").n.Standby(s.now, HoldAll)
+	s.flush(s.node("node1"))
+	s.run(5 * time.Second)
+	s.requireHolders("node2")
+	s.requireHold("node1", HoldNone)
+	s.requireHold("node2", HoldAll)
+	s.requireLogged("node1", "node1 wants to go standby [all]", "standby: node2 can take our all resources", "Local standby process completed [all].", "Other node completed standby takeover of all resources.")
+	s.requireLogged("node2", "standby: acquire [all] resources from node1", "Standby resource acquisition done [all].")
+
+	s.node("node1").n.Takeover(s.now, "all")
+	s.flush(s.node("node1"))
+	s.run(5 * time.Second)
+	s.requireHolders("node1")
+	s.requireHold("node1", HoldAll)
+	s.requireHold("node2", HoldNone)
+}
+
+func TestSimStandbyLegacyRefused(t *testing.T) {
+	s := newSim(t, FailbackLegacy)
+	s.start("node1")
+	s.start("node2")
+	s.run(5 * time.Second)
+	s.node("node1").n.Standby(s.now, HoldAll)
+	s.flush(s.node("node1"))
+	s.run(5 * time.Second)
+	s.requireHolders("node1")
+	s.requireLogged("node1", "Standby mode only implemented when nice_failback on")
+}
+
+func TestSimGracefulShutdown(t *testing.T) {
+	for _, mode := range []AutoFailback{FailbackOn, FailbackLegacy} {
+		t.Run(fmt.Sprint(mode), func(t *testing.T) {
+			s := newSim(t, mode)
+			s.start("node1")
+			s.start("node2")
+			s.run(5 * time.Second)
+			s.node("node1").n.Shutdown(s.now)
+			s.flush(s.node("node1"))
+			// Release plus takeover, no deadtime wait.
+			s.run(3 * simJobTime)
+			s.requireHolders("node2")
+			if s.node("node1").up {
+				t.Fatal("node1 did not finish its shutdown")
+			}
+			s.requireLogged("node1", "Heartbeat shutdown in progress.", "All HA resources relinquished.", "node1 Heartbeat shutdown complete.")
+			s.requireLogged("node2", "Received shutdown notice from 'node1'.")
+			s.run(10 * time.Second)
+			s.requireLogged("node2", "Dead node node1 gave up resources.")
+			s.requireHolders("node2")
+		})
+	}
+}
+
+func TestSimPartitionGoOnly(t *testing.T) {
+	s := newSim(t, FailbackOn)
+	s.start("node1")
+	s.start("node2")
+	s.run(5 * time.Second)
+	s.cut = true
+	s.run(15 * time.Second)
+	// Without STONITH both sides take everything, as 3.0.6 does.
+	s.requireHolders("node1", "node2")
+	s.cut = false
+	s.run(3 * time.Second)
+	s.requireLogged("node1", "Cluster node node2 returning after partition.")
+	// The rightful owner keeps serving; only node2 released.
+	s.requireHolders("node1")
+	s.run(10 * time.Second)
+	s.requireHolders("node1")
+	s.requireHold("node1", HoldAll&^HoldForeign)
+}
+
+func TestSimStartFailureHandsOver(t *testing.T) {
+	s := newSim(t, FailbackOn)
+	s.node("node1").failOn[0] = true
+	s.start("node1")
+	s.start("node2")
+	s.run(10 * time.Second)
+	s.requireHolders("node2")
+	if s.node("node1").n.hold&HoldLocal != 0 {
+		t.Fatalf("node1 still claims its group after the failure")
+	}
+
+	// Failing on both nodes: left stopped, no ping-pong.
+	s = newSim(t, FailbackOn)
+	s.node("node1").failOn[0] = true
+	s.node("node2").failOn[0] = true
+	s.start("node1")
+	s.start("node2")
+	s.run(30 * time.Second)
+	s.requireHolders()
+	s.requireLogged("node2", "failed to start 1 time(s) here")
+}
+
+func TestSimLostPacketRetransmitted(t *testing.T) {
+	s := newSim(t, FailbackOn)
+	dropped := false
+	s.drop = func(from, to string, m Msg) bool {
+		if from == "node1" && to == "node2" && m.Get(fSeq) == "8" && !dropped {
+			dropped = true
+			return true
+		}
+		return false
+	}
+	s.start("node1")
+	s.start("node2")
+	s.run(5 * time.Second)
+	if !dropped {
+		t.Fatal("nothing was dropped")
+	}
+	s.requireLogged("node2", "1 lost packet(s) for [node1] [7:9]", "No pkts missing from node1!")
+	s.requireHolders("node1")
+}
+
+func TestSimFrozenNodeLateHeartbeat(t *testing.T) {
+	s := newSim(t, FailbackOn)
+	s.start("node1")
+	s.start("node2")
+	s.run(5 * time.Second)
+	s.node("node1").frozen = true
+	s.run(3500 * time.Millisecond)
+	s.node("node1").frozen = false
+	s.run(2 * time.Second)
+	s.requireLogged("node2", "Late heartbeat: Node node1: interval")
+	if s.logged("node2", "is dead") {
+		t.Fatalf("a freeze shorter than deadtime killed the node\n%s", s.logs())
+	}
+	s.requireHolders("node1")
+}
