@@ -77,7 +77,9 @@ func (x *exporter) corosync(ctx context.Context) error {
 		}
 	}
 	switch {
-	case ucast || udp == nil:
+	case ucast || udp == nil || len(x.opt.Addrs) == len(x.src.Nodes):
+		// Unicast addresses are known (ucast lines or -addr for every
+		// node): knet, the only Corosync 3 transport with crypto.
 		c.Transport = "knet"
 		c.Crypto = true
 		if x.src.AuthMethod == "crc" {
