@@ -77,9 +77,7 @@ func (x *exporter) corosync(ctx context.Context) error {
 		}
 	}
 	switch {
-	case ucast || udp == nil || len(x.opt.Addrs) == len(x.src.Nodes):
-		// Unicast addresses are known (ucast lines or -addr for every
-		// node): knet, the only Corosync 3 transport with crypto.
+	case ucast || udp == nil:
 		c.Transport = "knet"
 		c.Crypto = true
 		if x.src.AuthMethod == "crc" {
@@ -100,7 +98,7 @@ func (x *exporter) corosync(ctx context.Context) error {
 			ifc.McastAddr, ifc.McastPort, ifc.TTL = udp.Addr, udp.Port, udp.TTL
 		}
 		c.Interfaces = []Interface{ifc}
-		x.warn("transport udp (from %s) has no encryption or authentication in Corosync 3; heartbeat signed every packet. Prefer knet: give unicast addresses (ucast lines or -addr) to get knet with crypto", udp.Kind)
+		x.warn("transport udp (from %s) has no encryption or authentication in Corosync 3; heartbeat signed every packet. Prefer knet with crypto: set transport: knet with crypto_cipher/crypto_hash and a key by hand, or export from ucast lines", udp.Kind)
 	}
 	if c.Transport == "knet" && len(ifaces) > 1 {
 		c.LinkMode = "passive"
