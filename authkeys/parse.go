@@ -1,6 +1,7 @@
 package authkeys
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -18,6 +19,11 @@ type Options struct {
 }
 
 const whitespace = " \t\n\r\f"
+
+// ErrNoActiveKey means the file selects no valid key for signing (no `auth`
+// line, or no valid key line of its index after it). 3.0.6 reports it after
+// the problems of the lines, whatever their position.
+var ErrNoActiveKey = errors.New("no key to sign with")
 
 // Parse reads an authkeys file as heartbeat 3.0.6 does (spec 2.1): `#` starts
 // a comment only at the start of a line, `auth N` selects the signing key,
@@ -112,6 +118,7 @@ func Parse(name string, r io.Reader, opts Options) (*Keys, error) {
 			fail(authAt, fmt.Sprintf("Auth Key [%d] not found", authnum), scan.PrioError,
 				fmt.Sprintf("Auth Key [%d] not found in keyfile [%s]", authnum, legacy))
 		}
+		errs[len(errs)-1].Err = ErrNoActiveKey
 	}
 	errs.Sort()
 	return keys, errs.Err()

@@ -331,11 +331,16 @@ func (l *loader) loadAuthkeys() bool {
 	l.Keys = keys
 	if err != nil {
 		l.addErrors(err)
-		var lines []scan.LogLine
+		// 3.0.6 logs the missing signing key after the problems of the lines.
+		var lines, last []scan.LogLine
 		for _, e := range scan.Errors(err) {
-			lines = append(lines, e.Legacy...)
+			if errors.Is(e, authkeys.ErrNoActiveKey) {
+				last = append(last, e.Legacy...)
+			} else {
+				lines = append(lines, e.Legacy...)
+			}
 		}
-		return failed(lines...)
+		return failed(append(lines, last...)...)
 	}
 	return true
 }
