@@ -118,3 +118,77 @@ func TestClusterReal(t *testing.T) {
 		t.Fatalf("GET via the VIP = %d %q, %v", code, body, err)
 	}
 }
+
+// TestClusterHarness checks the harness itself without heartbeat: a
+// foreground daemon started with StartGo is found through the pid file and
+// stopped, Kill leaves no process, and Isolate cuts node from node while
+// the client still reaches both, until Heal.
+func TestClusterHarness(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	c := cluster.New(t, cluster.Options{})
+	n1, n2 := c.Nodes[0], c.Nodes[1]
+
+	if err := n1.StartGo("/bin/sh", "-c", "echo $$ > /run/heartbeat.pid; exec sleep 600"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cluster.WaitFor(ctx, "the pid file", func() error { _, err := n1.DaemonPID(); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if ps := n1.Pids(); len(ps) != 1 || ps[0].Comm != "sleep" {
+		t.Fatalf("node1 processes %v, want the one sleep", ps)
+	}
+	if err := n1.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ps := n1.Pids(); len(ps) != 0 {
+		t.Fatalf("processes left after Stop: %v", ps)
+	}
+	if err := n2.StartGo("/bin/sh", "-c", "sleep 600 & sleep 600"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cluster.WaitFor(ctx, "two sleeps", func() error {
+		if ps := n2.Pids(); len(ps) != 3 {
+			return fmt.Errorf("node2 processes %v", ps)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := n2.Kill(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	ping := func(ns interface {
+		Run(context.Context, string, ...string) (string, error)
+	}, to netip.Addr) error {
+		_, err := ns.Run(ctx, "ping", "-c", "1", "-W", "1", to.String())
+		return err
+	}
+	if err := ping(n1.NS, n2.Addr()); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Isolate(ctx, n1, n2); err != nil {
+		t.Fatal(err)
+	}
+	if err := ping(n1.NS, n2.Addr()); err == nil {
+		t.Error("node1 reaches node2 while both are isolated")
+	}
+	for _, n := range c.Nodes {
+		if err := ping(c.Client, n.Addr()); err != nil {
+			t.Errorf("client cannot reach isolated %s: %v", n.Name, err)
+		}
+	}
+	if err := c.Heal(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ping(n1.NS, n2.Addr()); err != nil {
+		t.Errorf("after Heal: %v", err)
+	}
+	if err := n1.Unplug(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ping(c.Client, n1.Addr()); err == nil {
+		t.Error("client reaches unplugged node1")
+	}
+}
