@@ -19,7 +19,9 @@ func TestParseArgs(t *testing.T) {
 		{"device and dir", []string{"/dev/sdb1", "/data"}, with(func(c *config) { c.device, c.dir = "/dev/sdb1", "/data" })},
 		{"fstype", []string{"/dev/drbd1", "/data/", "ext4"}, with(func(c *config) { c.device, c.dir, c.fstype = "/dev/drbd1", "/data", "ext4" })},
 		{"options", []string{"/dev/drbd1", "/data", "ext2", "noatime,errors=remount-ro"},
-			with(func(c *config) { c.device, c.dir, c.fstype, c.options = "/dev/drbd1", "/data", "ext2", "noatime,errors=remount-ro" })},
+			with(func(c *config) {
+				c.device, c.dir, c.fstype, c.options = "/dev/drbd1", "/data", "ext2", "noatime,errors=remount-ro"
+			})},
 		{"label", []string{"LABEL=web", "/srv/www", "ext4"}, with(func(c *config) { c.device, c.dir, c.fstype = "LABEL=web", "/srv/www", "ext4" })},
 		{"uuid", []string{"UUID=0b1e-77", "/srv"}, with(func(c *config) { c.device, c.dir = "UUID=0b1e-77", "/srv" })},
 		{"named", []string{"device=/dev/sdc1", "directory=/mnt/x", "fstype=xfs", "run_fsck=force", "force_unmount=no", "fast_stop=yes"},
@@ -29,7 +31,9 @@ func TestParseArgs(t *testing.T) {
 		{"force_unmount safe", []string{"device=/dev/sdc1", "directory=/mnt/x", "force_unmount=safe"},
 			with(func(c *config) { c.device, c.dir = "/dev/sdc1", "/mnt/x" })},
 		{"nfs", []string{"server:/export", "/mnt/nfs", "nfs4", "vers=4.2"},
-			with(func(c *config) { c.device, c.dir, c.fstype, c.options = "server:/export", "/mnt/nfs", "nfs4", "vers=4.2" })},
+			with(func(c *config) {
+				c.device, c.dir, c.fstype, c.options = "server:/export", "/mnt/nfs", "nfs4", "vers=4.2"
+			})},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
