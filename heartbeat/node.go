@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heartbeat-go/heartbeat-go/heartbeat/halog"
 	"github.com/sirupsen/logrus"
 )
 
@@ -175,7 +176,7 @@ type Node struct {
 	rscrcvdAt   time.Time
 	hold        Holding
 	running     []bool // per group: started here and not stopped
-	busy        bool
+	pending     int    // jobs handed out and not yet done
 	standby     standbyRole
 	standbySet  Holding
 	standbyFrom string
@@ -223,13 +224,13 @@ func NewNode(cfg Config, gen uint64, now time.Time, log *logrus.Entry, seed uint
 	return n
 }
 
-func (n *Node) info(format string, args ...any)   { n.line("info", format, args...) }
-func (n *Node) warn(format string, args ...any)   { n.line("WARN", format, args...) }
-func (n *Node) crit(format string, args ...any)   { n.line("CRIT", format, args...) }
-func (n *Node) errorf(format string, args ...any) { n.line("ERROR", format, args...) }
+func (n *Node) info(format string, args ...any)   { n.line(halog.Info, format, args...) }
+func (n *Node) warn(format string, args ...any)   { n.line(halog.Warning, format, args...) }
+func (n *Node) crit(format string, args ...any)   { n.line(halog.Crit, format, args...) }
+func (n *Node) errorf(format string, args ...any) { n.line(halog.Err, format, args...) }
 
-func (n *Node) line(prio, format string, args ...any) {
-	n.log.WithField(fieldPrio, prio).Infof(format, args...)
+func (n *Node) line(p halog.Priority, format string, args ...any) {
+	halog.Log(n.log, p, fmt.Sprintf(format, args...))
 }
 
 // TakeOut returns and clears the messages to send.
@@ -239,10 +240,12 @@ func (n *Node) TakeOut() []Out {
 	return out
 }
 
-// TakeJobs returns and clears the resource jobs to run, in order.
+// TakeJobs returns and clears the resource jobs to run, in order. They
+// count as running until JobDone reports each of them.
 func (n *Node) TakeJobs() []Job {
 	jobs := n.jobs
 	n.jobs = nil
+	n.pending += len(jobs)
 	return jobs
 }
 
@@ -369,7 +372,7 @@ func (n *Node) Tick(now time.Time) {
 		n.info("Heartbeat restart triggered.")
 		n.beginShutdown(now, true)
 	}
-	if n.shutdownAsked && !n.shuttingDown && !n.busy {
+	if n.shutdownAsked && !n.shuttingDown && !n.busy() {
 		n.beginShutdown(now, false)
 	}
 }
@@ -626,7 +629,7 @@ func (n *Node) nodesUp() int {
 
 // stable is 3.0.6's idea of a stable resource state (spec 5.2).
 func (n *Node) stable() bool {
-	if n.busy || n.standby != standbyNone || len(n.jobs) > 0 {
+	if n.busy() || n.standby != standbyNone {
 		return false
 	}
 	switch n.rstate {
@@ -721,7 +724,7 @@ func (n *Node) onResource(now time.Time, p *peer, m Msg) {
 func (n *Node) becomeStable(now time.Time, reason string) {
 	n.rstate = rStable
 	n.reqOurResources(now, false)
-	if !n.initialDone && len(n.jobs) == 0 && !n.busy {
+	if !n.initialDone && !n.busy() {
 		n.initialComplete(reason)
 	}
 	n.report(now, "")
@@ -796,15 +799,12 @@ func (n *Node) queue(j Job) {
 	n.jobs = append(n.jobs, j)
 }
 
-// JobStarted tells the node that its runner took a job.
-func (n *Node) JobStarted() { n.busy = true }
-
-// Busy reports whether resource work is running.
-func (n *Node) Busy() bool { return n.busy }
+// busy reports whether resource work is queued or running.
+func (n *Node) busy() bool { return n.pending > 0 || len(n.jobs) > 0 }
 
 // JobDone is the runner's report of a finished job.
 func (n *Node) JobDone(now time.Time, r JobResult) {
-	n.busy = false
+	n.pending--
 	j := r.Job
 	for _, i := range j.Groups {
 		n.running[i] = j.Acquire()
@@ -946,7 +946,7 @@ func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 			n.info("Standby in progress- new request from %s ignored [%d seconds left]", p.name, int(max(0, n.standbyEnd.Sub(now).Seconds())))
 		case !p.stable:
 			n.info("standby message [me] from %s ignored.  Other side is in flux.", p.name)
-		case n.busy || len(n.jobs) > 0 || n.rstate != rStable:
+		case n.busy() || n.rstate != rStable:
 			n.info("standby message [me] from %s ignored.  local resources in flux.", p.name)
 		default:
 			n.standby, n.standbySet, n.standbyFrom, n.standbyEnd = standbyOther, set, p.name, now.Add(standbyTimeout)
@@ -1133,7 +1133,7 @@ func (n *Node) Shutdown(now time.Time) {
 		return
 	}
 	n.shutdownAsked = true
-	if n.busy || len(n.jobs) > 0 {
+	if n.busy() {
 		n.warn("Shutdown delayed until current resource activity finishes.")
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heartbeat-go/heartbeat-go/heartbeat/halog"
 	"github.com/sirupsen/logrus"
 )
 
@@ -43,7 +44,6 @@ func (e *StopError) Unwrap() error { return e.Err }
 type runner struct {
 	log          *logrus.Entry // lines tagged ResourceManager(default)
 	resourceDir  string        // printed in "Running …" lines: /etc/ha.d//resource.d
-	opTimeout    time.Duration // bound of one start, stop or status call
 	stopRetries  int           // 3.0.6 HA_STOPRETRYMAX: 10
 	stopInterval time.Duration // between stop retries: 1 s
 	sleep        func(context.Context, time.Duration) error
@@ -61,27 +61,21 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func (r *runner) line(prio, format string, args ...any) {
-	r.log.WithField(fieldPrio, prio).Infof(format, args...)
+// line logs a ResourceManager line; its text starts with the level word.
+func (r *runner) line(p halog.Priority, format string, args ...any) {
+	halog.Log(halog.Script(r.log, "ResourceManager", ""), p, p.String()+": "+fmt.Sprintf(format, args...))
 }
 
 // running line for a resource operation, as ResourceManager prints it.
 func (r *runner) running(res Resource, op string) {
 	words := append([]string{path.Join(r.resourceDir, res.Name)}, res.Args...)
-	r.line("info", "Running %s %s", strings.Join(words, " "), op)
-}
-
-func (r *runner) op(ctx context.Context, f func(context.Context) error) error {
-	ctx, cancel := context.WithTimeout(ctx, r.opTimeout)
-	defer cancel()
-	return f(ctx)
+	r.line(halog.Info, "Running %s %s", strings.Join(words, " "), op)
 }
 
 // status reports whether a resource runs; a status that cannot be told
-// counts as stopped, as ResourceManager's glob match does.
+// counts as stopped, as ResourceManager's glob match does. The agents bound
+// their own run time.
 func (r *runner) status(ctx context.Context, res Resource) bool {
-	ctx, cancel := context.WithTimeout(ctx, r.opTimeout)
-	defer cancel()
 	running, err := res.Agent.Status(ctx)
 	return err == nil && running
 }
@@ -90,15 +84,15 @@ func (r *runner) status(ctx context.Context, res Resource) bool {
 // On a failed start it stops the group again and returns a *StartError, or
 // the *StopError of that release.
 func (r *runner) acquire(ctx context.Context, g *Group) error {
-	r.line("info", "Acquiring resource group: %s %s", g.Owner, g.Key)
+	r.line(halog.Info, "Acquiring resource group: %s %s", g.Owner, g.Key)
 	for _, res := range g.Resources {
 		if r.status(ctx, res) {
 			continue
 		}
 		r.running(res, "start")
-		if err := r.op(ctx, res.Agent.Start); err != nil {
-			r.line("ERROR", "Return code %d from %s", exitCode(err), path.Join(r.resourceDir, res.Name))
-			r.line("CRIT", "Giving up resources due to failure of %s", res.Word())
+		if err := res.Agent.Start(ctx); err != nil {
+			r.line(halog.Err, "Return code %d from %s", exitCode(err), path.Join(r.resourceDir, res.Name))
+			r.line(halog.Crit, "Giving up resources due to failure of %s", res.Word())
 			if stopErr := r.release(ctx, g); stopErr != nil {
 				return stopErr
 			}
@@ -113,28 +107,28 @@ func (r *runner) acquire(ctx context.Context, g *Group) error {
 // *StopError at once (the caller fences), and if its status says stopped the
 // release goes on with 3.0.6's warnings.
 func (r *runner) release(ctx context.Context, g *Group) error {
-	r.line("info", "Releasing resource group: %s %s", g.Owner, g.Key)
+	r.line(halog.Info, "Releasing resource group: %s %s", g.Owner, g.Key)
 	for i := len(g.Resources) - 1; i >= 0; i-- {
 		res := g.Resources[i]
 		r.running(res, "stop")
-		err := r.op(ctx, res.Agent.Stop)
+		err := res.Agent.Stop(ctx)
 		for try := 0; err != nil && try < r.stopRetries; try++ {
 			if r.sleep(ctx, r.stopInterval) != nil {
 				break
 			}
-			r.line("info", "Retrying failed stop operation [%s]", res.Word())
-			err = r.op(ctx, res.Agent.Stop)
+			r.line(halog.Info, "Retrying failed stop operation [%s]", res.Word())
+			err = res.Agent.Stop(ctx)
 		}
 		if err == nil {
 			continue
 		}
 		if r.status(ctx, res) {
-			r.line("CRIT", "Resource STOP failure. Reboot required!")
+			r.line(halog.Crit, "Resource STOP failure. Reboot required!")
 			return &StopError{Resource: res.Word(), Err: err}
 		}
-		r.line("ERROR", "Resource script for %s probably not LSB-compliant.", res.Word())
-		r.line("WARN", "it (%s) MUST succeed on a stop when already stopped", res.Word())
-		r.line("WARN", "Machine reboot narrowly avoided!")
+		r.line(halog.Err, "Resource script for %s probably not LSB-compliant.", res.Word())
+		r.line(halog.Warning, "it (%s) MUST succeed on a stop when already stopped", res.Word())
+		r.line(halog.Warning, "Machine reboot narrowly avoided!")
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heartbeat-go/heartbeat-go/heartbeat/halog"
 	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
 )
@@ -133,7 +134,6 @@ func (s *sim) flush(sn *simNode) {
 		sn.queue = sn.queue[1:]
 		sn.cur = &j
 		sn.jobEnd = s.now.Add(simJobTime)
-		sn.n.JobStarted()
 	}
 }
 
@@ -285,7 +285,7 @@ func (s *sim) logs() string {
 		}
 		fmt.Fprintf(&b, "--- %s\n", sn.name)
 		for _, e := range sn.hook.AllEntries() {
-			fmt.Fprintf(&b, "%s %s: %s\n", e.Time.Format("15:04:05.000"), e.Data[fieldPrio], e.Message)
+			fmt.Fprintf(&b, "%s %s: %s\n", e.Time.Format("15:04:05.000"), halog.PriorityOf(e), e.Message)
 		}
 	}
 	return b.String()

@@ -360,7 +360,10 @@ func (l *loader) loadHaresources() {
 	l.Resources = res
 	l.addErrors(err)
 	l.addWarnings(res.Warnings)
-	bad := false
+	bad := err != nil // lines 3.0.6 could not read in one piece
+	if bad {
+		l.stop()
+	}
 	for _, g := range res.Groups {
 		if !l.isNode(g.Node) {
 			l.problem(g.File, g.Line, Error, fmt.Sprintf("Bad nodename [%s]: not a node of ha.cf", g.Node))

@@ -1,0 +1,72 @@
+package heartbeat
+
+// Status is an immutable snapshot of a node that the event loop publishes
+// for readers (cl_status, metrics) after every event.
+type Status struct {
+	Node  string       // the local node
+	Nodes []NodeStatus // every node of ha.cf, in ha.cf order, the local one included
+	// Hold is what `cl_status rscstatus` prints: none, local, foreign, all,
+	// or transition while the resource state is not stable. Unlike 3.0.6 it
+	// tells the truth in legacy mode too: the groups that run here.
+	Hold string
+	// Running lists, per haresources group, whether it runs here.
+	Running []bool
+}
+
+// NodeStatus is one node as cl_status lists it.
+type NodeStatus struct {
+	Name  string
+	State string // init, up, active, dead
+	Links []LinkStatus
+}
+
+// LinkStatus is one medium to a node.
+type LinkStatus struct {
+	Name string // eth0
+	Up   bool
+}
+
+// Snapshot returns the current status; it shares nothing with the node.
+func (n *Node) Snapshot() *Status {
+	s := &Status{Node: n.cfg.Node, Running: append([]bool(nil), n.running...)}
+	for _, name := range n.cfg.Nodes {
+		ns := NodeStatus{Name: name}
+		if name == n.cfg.Node {
+			ns.State = n.status
+			for _, l := range n.cfg.Links {
+				ns.Links = append(ns.Links, LinkStatus{Name: l, Up: n.ownLinks[l]})
+			}
+		} else {
+			p := n.peers[name]
+			ns.State = p.state
+			if ns.State == "" {
+				ns.State = stDead
+			}
+			for _, l := range n.cfg.Links {
+				ns.Links = append(ns.Links, LinkStatus{Name: l, Up: p.linkUp[l]})
+			}
+		}
+		s.Nodes = append(s.Nodes, ns)
+	}
+	s.Hold = n.truth().String()
+	if !n.stable() {
+		s.Hold = "transition"
+	}
+	return s
+}
+
+// truth is the holding made of the groups that really run here.
+func (n *Node) truth() Holding {
+	var h Holding
+	for i, g := range n.cfg.Groups {
+		if !n.running[i] {
+			continue
+		}
+		if g.Owner == n.cfg.Node {
+			h |= HoldLocal
+		} else {
+			h |= HoldForeign
+		}
+	}
+	return h
+}
