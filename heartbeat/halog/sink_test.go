@@ -282,3 +282,33 @@ func TestScriptLinesMatchHaLog(t *testing.T) {
 		}
 	}
 }
+
+// TestShippedLogrotateConfig rotates with logrotate and the contrib stanzas (paths moved
+// into a temp dir) between two lines; create makes an empty file the next line must use.
+func TestShippedLogrotateConfig(t *testing.T) {
+	conf, err := os.ReadFile("../../contrib/logrotate.d/heartbeat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	confPath := filepath.Join(dir, "heartbeat")
+	// Debian's /etc/logrotate.conf supplies the defaults the stanzas rely on.
+	conf = append([]byte("weekly\nrotate 4\ncreate\n"), bytes.ReplaceAll(conf, []byte("/var/log/"), []byte(dir+"/"))...)
+	if err := os.WriteFile(confPath, conf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logfile := filepath.Join(dir, "ha-log")
+	l := setup(t, Options{Logfile: logfile, SyslogMsgFmt: true})
+	e := WithPID(l.Logger.WithTime(testTime), 1)
+	NodeDead(e, "before")
+	if out, err := exec.Command("logrotate", "-f", "-s", filepath.Join(dir, "state"), confPath).CombinedOutput(); err != nil {
+		t.Fatalf("logrotate: %v\n%s", err, out)
+	}
+	NodeDead(e, "after")
+	if got, want := readFile(t, logfile+".1"), line(1, "WARN: node before: is dead"); got != want {
+		t.Errorf("rotated: %q, want %q", got, want)
+	}
+	if got, want := readFile(t, logfile), line(1, "WARN: node after: is dead"); got != want {
+		t.Errorf("current: %q, want %q", got, want)
+	}
+}
