@@ -1,0 +1,172 @@
+package resource
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// Kind says what provides a resource.
+type Kind int
+
+// Kinds in lookup order.
+const (
+	KindBuiltin   Kind = iota + 1 // a Go agent of this module
+	KindHeartbeat                 // a heartbeat resource script in Config.ResourceDir
+	KindLSB                       // an init script in Config.InitDir
+	KindOCF                       // an OCF resource agent
+	KindSystemd                   // a systemd unit
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindBuiltin:
+		return "built-in agent"
+	case KindHeartbeat:
+		return "heartbeat resource script"
+	case KindLSB:
+		return "LSB init script"
+	case KindOCF:
+		return "OCF resource agent"
+	case KindSystemd:
+		return "systemd unit"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// Resolution is what a haresources word resolved to.
+type Resolution struct {
+	Word  string   // as written in haresources
+	Name  string   // agent name after ParseWord (IPaddr for a bare address)
+	Args  []string // arguments after ParseWord
+	Kind  Kind
+	Path  string // script or agent path, unit name for systemd, empty for built-ins
+	Agent Agent
+}
+
+// String explains the resolution for `heartbeat -t`, e.g.
+// "spectest::alpha: heartbeat resource script /etc/ha.d/resource.d/spectest".
+func (r Resolution) String() string {
+	if r.Path == "" {
+		return fmt.Sprintf("%s: %s %s", r.Word, r.Kind, r.Name)
+	}
+	return fmt.Sprintf("%s: %s %s", r.Word, r.Kind, r.Path)
+}
+
+// builtin constructs a built-in agent from its word and arguments.
+type builtin func(word string, args []string) (Agent, error)
+
+// Resolver maps haresources words to agents. It is safe for concurrent use.
+type Resolver struct {
+	cfg      Config
+	run      *runner
+	builtins map[string]builtin
+}
+
+// NewResolver returns a Resolver for cfg (zero fields take their defaults).
+func NewResolver(cfg Config) *Resolver {
+	c := cfg.withDefaults()
+	r := &Resolver{cfg: c}
+	r.run = newRunner(&r.cfg)
+	r.builtins = map[string]builtin{
+		"drbddisk": func(w string, a []string) (Agent, error) { return newDrbddisk(r.run, w, a) },
+		"probe":    newProbe,
+	}
+	return r
+}
+
+// Close stops reading output that background children of finished scripts
+// still hold open. Call it after the last operation.
+func (r *Resolver) Close() error {
+	r.run.close()
+	return nil
+}
+
+// Lookup resolves a word: built-in agent first, then Config.ResourceDir/NAME,
+// Config.InitDir/NAME, the OCF agent OCFRoot/resource.d/PROVIDER/NAME
+// (arguments name=value become OCF_RESKEY_name), and last the systemd unit
+// NAME.service when systemd runs. Scripts must be executable regular files.
+// It fails with an error wrapping ErrNotFound when nothing provides NAME,
+// and with a plain error for arguments the agent rejects.
+func (r *Resolver) Lookup(ctx context.Context, word string) (Resolution, error) {
+	name, args, err := ParseWord(word)
+	if err != nil {
+		return Resolution{}, fmt.Errorf("resource %q: %w", word, err)
+	}
+	res := Resolution{Word: word, Name: name, Args: args}
+	bind := func(k Kind, path string, a Agent, err error) (Resolution, error) {
+		if err != nil {
+			return Resolution{}, fmt.Errorf("resource %q: %w", word, err)
+		}
+		res.Kind, res.Path, res.Agent = k, path, a
+		return res, nil
+	}
+
+	if mk, ok := r.builtins[name]; ok {
+		a, err := mk(word, args)
+		return bind(KindBuiltin, "", a, err)
+	}
+	for _, d := range []struct {
+		kind Kind
+		dir  string
+	}{{KindHeartbeat, r.cfg.ResourceDir}, {KindLSB, r.cfg.InitDir}} {
+		if p := filepath.Join(d.dir, name); executable(p) {
+			return bind(d.kind, p, &script{word: word, path: p, args: args, run: r.run}, nil)
+		}
+	}
+	if p := filepath.Join(r.cfg.OCFRoot, "resource.d", r.cfg.OCFProvider, name); executable(p) {
+		a, err := newOCF(r.run, word, name, p, args)
+		return bind(KindOCF, p, a, err)
+	}
+	if found, err := r.lookupUnit(ctx, &res); err != nil {
+		return Resolution{}, err
+	} else if found {
+		return res, nil
+	}
+	return Resolution{}, fmt.Errorf("resource %q: cannot locate resource script %s: %w", word, name, ErrNotFound)
+}
+
+// lookupUnit fills res with the systemd unit NAME.service if systemd runs
+// and knows the unit.
+func (r *Resolver) lookupUnit(ctx context.Context, res *Resolution) (bool, error) {
+	if fi, err := os.Stat(r.cfg.SystemdDir); err != nil || !fi.IsDir() {
+		return false, nil
+	}
+	unit := &systemdAgent{word: res.Word, unit: unitName(res.Name), run: r.run}
+	ok, err := unit.loaded(ctx)
+	if err != nil {
+		return false, fmt.Errorf("resource %q: %w", res.Word, err)
+	}
+	if !ok {
+		return false, nil
+	}
+	if len(res.Args) > 0 {
+		return false, fmt.Errorf("resource %q: systemd unit %s takes no arguments", res.Word, unit.unit)
+	}
+	res.Kind, res.Path, res.Agent = KindSystemd, unit.unit, unit
+	return true, nil
+}
+
+// Resolve returns the agent for a haresources word (see Lookup).
+func (r *Resolver) Resolve(ctx context.Context, word string) (Agent, error) {
+	res, err := r.Lookup(ctx, word)
+	return res.Agent, err
+}
+
+// Explain says what a word resolves to, for `heartbeat -t` (see Lookup).
+func (r *Resolver) Explain(ctx context.Context, word string) (string, error) {
+	res, err := r.Lookup(ctx, word)
+	if err != nil {
+		return "", err
+	}
+	return res.String(), nil
+}
+
+// executable is ResourceManager's `[ -f p -a -x p ]`.
+func executable(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular() && unix.Access(p, unix.X_OK) == nil
+}
