@@ -190,6 +190,9 @@ func Reencode(m *Message, keys *authkeys.Keys) ([]byte, error) {
 }
 
 func encode(m *Message, keys *authkeys.Keys, sign bool) ([]byte, error) {
+	if keys == nil {
+		return nil, fmt.Errorf("signing without keys: %w", ErrUnknownKey)
+	}
 	key, ok := keys.ActiveKey()
 	if !ok {
 		return nil, fmt.Errorf("signing with the active key: %w", ErrUnknownKey)

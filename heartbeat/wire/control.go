@@ -14,7 +14,7 @@ type Origin struct {
 	UUID       UUID      // srcuuid
 	Seq        uint64    // seq, lower-case hex; not added to NS_ messages
 	Generation uint64    // hg, hex
-	Time       time.Time // ts, Unix seconds in hex
+	Time       time.Time // ts, Unix seconds in hex (C's %lx)
 	Load       string    // ld, the first line of /proc/loadavg; not added to NS_ messages
 	TTL        int       // ttl, decimal
 	DestUUID   UUID      // destuuid, added if m has dest and this is not zero
@@ -41,7 +41,7 @@ func AddControlFields(m *Message, o Origin) {
 		{FieldSrcUUID, o.UUID[:], true, false},
 		{FieldSeq, strconv.AppendUint(nil, o.Seq, 16), false, true},
 		{FieldGen, strconv.AppendUint(nil, o.Generation, 16), false, false},
-		{FieldTime, strconv.AppendInt(nil, o.Time.Unix(), 16), false, false},
+		{FieldTime, strconv.AppendUint(nil, uint64(o.Time.Unix()), 16), false, false},
 		{FieldLoad, []byte(o.Load), false, true},
 		{FieldTTL, strconv.AppendInt(nil, int64(o.TTL), 10), false, false},
 	} {
