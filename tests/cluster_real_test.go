@@ -117,6 +117,10 @@ func TestClusterReal(t *testing.T) {
 	if err != nil || code != http.StatusOK || body != "served by node2" {
 		t.Fatalf("GET via the VIP = %d %q, %v", code, body, err)
 	}
+	for _, n := range c.Nodes {
+		masked, _ := n.ReadFile("log/masked-commands.log")
+		t.Logf("%s masked-commands.log:\n%s", n.Name, masked)
+	}
 }
 
 // TestClusterHarness checks the harness itself without heartbeat: a

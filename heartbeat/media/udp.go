@@ -65,7 +65,6 @@ type UDP struct {
 	closing   atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
-	stop      func() bool
 	wg        sync.WaitGroup
 	dropped   atomic.Uint64
 }
@@ -87,8 +86,10 @@ func Open(ctx context.Context, cfg Config, out chan<- Packet, log *logrus.Entry)
 	if err := m.open(ctx); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", cfg, err)
 	}
-	m.stop = context.AfterFunc(ctx, func() { _ = m.Close() })
 	m.wg.Go(m.read)
+	// Close is idempotent, so the callback may also run after an explicit
+	// Close (or at once, if ctx is already done).
+	context.AfterFunc(ctx, func() { _ = m.Close() })
 	return m, nil
 }
 
@@ -276,7 +277,6 @@ func (m *UDP) Send(b []byte) error {
 func (m *UDP) Close() error {
 	m.closeOnce.Do(func() {
 		m.closing.Store(true)
-		m.stop()
 		m.closeErr = errors.Join(m.recv.Close(), m.send.Close())
 		m.wg.Wait()
 	})

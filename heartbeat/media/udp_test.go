@@ -181,3 +181,16 @@ func TestConfigString(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenWithDoneContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	m, err := Open(ctx, Config{Type: Ucast, Iface: "lo", Port: freePort(t), Peer: netip.MustParseAddr("127.0.0.1")}, make(chan Packet, 1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.wg.Wait()
+	if !m.closing.Load() {
+		t.Error("medium opened with a done context is not closing")
+	}
+}
