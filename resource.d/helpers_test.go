@@ -2,6 +2,7 @@ package resource
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -111,25 +112,29 @@ func alive(pid int) bool {
 	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }
 
-// waitDead polls until no pid is alive, or fails after a generous bound.
-func waitDead(ctx context.Context, t *testing.T, pids []int) {
+// poll waits until cond holds, failing the test after a generous bound.
+func poll(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	for {
-		left := 0
-		for _, p := range pids {
-			if alive(p) {
-				left++
-			}
-		}
-		if left == 0 {
-			return
-		}
+	for !cond() {
 		select {
 		case <-ctx.Done():
-			t.Fatalf("%d of processes %v still alive", left, pids)
-		case <-time.After(10 * time.Millisecond):
+			t.Fatalf("gave up waiting for %s", what)
+		case <-time.After(5 * time.Millisecond):
 		}
 	}
+}
+
+// waitDead waits until none of pids is alive.
+func waitDead(t *testing.T, pids []int) {
+	t.Helper()
+	poll(t, fmt.Sprintf("processes %v to die", pids), func() bool {
+		for _, p := range pids {
+			if alive(p) {
+				return false
+			}
+		}
+		return true
+	})
 }

@@ -239,7 +239,7 @@ wait
 					_ = syscall.Kill(p, syscall.SIGKILL)
 				}
 			})
-			waitDead(t.Context(), t, pids)
+			waitDead(t, pids)
 		})
 	}
 }
