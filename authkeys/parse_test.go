@@ -24,6 +24,8 @@ func TestParse(t *testing.T) {
 		{name: "lab", text: "auth 1\n1 sha1 spec-test-secret\n", active: 1, indexes: []int{1}},
 		{name: "all methods, every key kept", text: "auth 3\n1 sha1 a\n2 md5 b\n3 crc\n", active: 3, indexes: []int{1, 2, 3}},
 		{name: "blanks, tabs, CRLF, comments, no final newline", text: "# c\n\n  auth\t2\r\n\t# x\n 2   md5\tsecret\r\n1 crc", active: 2, indexes: []int{1, 2}},
+		// Checked against the real 3.0.6: a later `auth 2` without key 2 is ignored.
+		{name: "later auth line without key", text: "auth 1\n1 sha1 secret\nauth 2\n", active: 1, indexes: []int{1}},
 		{name: "auth without blank", text: "auth2\n2 md5 x\n", active: 2, indexes: []int{2}},
 		{name: "hash inside a key is part of it", text: "auth 1\n1 sha1 se#cret # not a comment\n", active: 1, indexes: []int{1}},
 		{name: "auth must come first", text: "1 sha1 x\nauth 1\n", indexes: []int{1}, active: -1,

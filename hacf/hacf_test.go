@@ -190,6 +190,7 @@ func TestValidate(t *testing.T) {
 		log  []string // the lines Validate logs
 	}{
 		{"node not listed", base, "node3", "ha.cf: Current node [node3] not in configuration!", []string{
+			"info: Pacemaker support: false",
 			"ERROR: Current node [node3] not in configuration!",
 			"info: By default, cluster nodes are named by `uname -n` and must be declared with a 'node' directive in the ha.cf file.",
 			"info: See also: http://linux-ha.org/wiki/Ha.cf#node_directive",
@@ -199,30 +200,38 @@ func TestValidate(t *testing.T) {
 			"info: Enabling logging daemon ",
 			"info: logfile and debug file are those specified in logd config file (default /etc/logd.cf)"}},
 		{"deadtime too small", base + "auto_failback on\nlogfile /x\ndeadtime 2\n", "node1", "ha.cf:5: Dead time [2000] is too small compared to keeplive [1000]", []string{
+			"info: Pacemaker support: false",
 			"ERROR: Dead time [2000] is too small compared to keeplive [1000]",
 			"WARN: Logging daemon is disabled --enabling logging daemon is recommended"}},
 		{"initdead smaller", base + "auto_failback on\nlogfile /x\ndeadtime 5\ninitdead 3\n", "node1", "ha.cf:6: Initial dead time [3000] is smaller than deadtime [5000]", []string{
+			"info: Pacemaker support: false",
 			"ERROR: Initial dead time [3000] is smaller than deadtime [5000]",
 			"WARN: Logging daemon is disabled --enabling logging daemon is recommended"}},
 		{"initdead 8 warns", base + "auto_failback on\nlogfile /x\ndeadtime 5\ninitdead 8\n", "node1", "", []string{
+			"info: Pacemaker support: false",
 			"WARN: Initial dead time [8000 ms] may be too small!",
 			"info: Initial dead time accounts for slow network startup time",
 			"info: It should be >= deadtime and >= 10 seconds",
 			"WARN: Logging daemon is disabled --enabling logging daemon is recommended"}},
 		{"initdead omitted, deadtime 5", base + "auto_failback off\nlogfile /x\ndeadtime 5\n", "node1", "", []string{
+			"info: Pacemaker support: false",
 			"WARN: Logging daemon is disabled --enabling logging daemon is recommended"}},
 		{"no media", "node node1\nauto_failback on\nlogfile /x\n", "node1", "ha.cf: No heartbeat media defined", []string{
+			"info: Pacemaker support: false",
 			"ERROR: No heartbeat media defined",
 			"WARN: Logging daemon is disabled --enabling logging daemon is recommended"}},
 		{"no nodes", "bcast eth0\nauto_failback on\nlogfile /x\n", "node1", "ha.cf: no nodes defined", []string{
+			"info: Pacemaker support: false",
 			"ERROR: no nodes defined",
 			"ERROR: Current node [node1] not in configuration!",
 			"info: By default, cluster nodes are named by `uname -n` and must be declared with a 'node' directive in the ha.cf file.",
 			"info: See also: http://linux-ha.org/wiki/Ha.cf#node_directive",
 			"WARN: Logging daemon is disabled --enabling logging daemon is recommended"}},
 		{"use_logd off and no log", base + "auto_failback on\nuse_logd off\n", "node1", "ha.cf:4: No log entry found in ha.cf and use_logd is set to off", []string{
+			"info: Pacemaker support: false",
 			"ERROR: No log entry found in ha.cf and use_logd is set to off"}},
 		{"autojoin with haresources", base + "auto_failback on\nlogfile /x\nautojoin any\n", "node1", "ha.cf:5: R1 style resource management conflicts with autojoin set", []string{
+			"info: Pacemaker support: false",
 			"WARN: Logging daemon is disabled --enabling logging daemon is recommended",
 			"ERROR: R1 style resource management conflicts with  autojoin set",
 			"ERROR: You need either unset autojoin or enable crm"}},

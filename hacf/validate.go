@@ -22,6 +22,11 @@ func (c *Config) Validate(localNode string) error {
 		if d := directives[name]; d.def != "" {
 			if _, ok := c.Params[name]; !ok {
 				c.Params[name] = Param{Value: d.def}
+				if name == "pacemaker" {
+					// 3.0.6 applies the default through the directive, which logs.
+					c.pacemakerSeen = true
+					c.logf(0, scan.PrioInfo, "Pacemaker support: %s", d.def)
+				}
 			}
 		}
 	}
