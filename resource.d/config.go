@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/heartbeat-go/heartbeat-go/resource.d/filesystem"
+	"github.com/heartbeat-go/heartbeat-go/resource.d/ipaddr"
 )
 
 // Config says where the Resolver looks for agents and how it runs them.
@@ -52,6 +55,12 @@ type Config struct {
 	// before the operation returns without it (a background child may keep
 	// it open; it is then drained until Close). Default 5 s.
 	WaitDelay time.Duration
+
+	// IPaddr and Filesystem configure the built-in agents of those names
+	// (IPaddr, IPaddr2, IPv6addr; Filesystem). A nil Log becomes Log with
+	// the resource field.
+	IPaddr     ipaddr.Options
+	Filesystem filesystem.Options
 
 	// Env holds the variables heartbeat exports to its scripts.
 	Env Environment

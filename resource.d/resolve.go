@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/heartbeat-go/heartbeat-go/resource.d/filesystem"
+	"github.com/heartbeat-go/heartbeat-go/resource.d/ipaddr"
 )
 
 // Kind says what provides a resource.
@@ -71,12 +74,53 @@ func NewResolver(cfg Config) *Resolver {
 	c := cfg.withDefaults()
 	r := &Resolver{cfg: c}
 	r.run = newRunner(&r.cfg)
+	ip := func(kind string) builtin {
+		return func(w string, a []string) (Agent, error) {
+			opts := r.cfg.IPaddr
+			if opts.Log == nil {
+				opts.Log = r.cfg.Log.WithField(FieldResource, w)
+			}
+			agent, err := ipaddr.New(kind, a, opts)
+			return adopt(w, agent, err)
+		}
+	}
 	r.builtins = map[string]builtin{
+		"IPaddr":   ip("IPaddr"),
+		"IPaddr2":  ip("IPaddr2"),
+		"IPv6addr": ip("IPv6addr"),
+		"Filesystem": func(w string, a []string) (Agent, error) {
+			opts := r.cfg.Filesystem
+			if opts.Log == nil {
+				opts.Log = r.cfg.Log.WithField(FieldResource, w)
+			}
+			agent, err := filesystem.New(a, opts)
+			return adopt(w, agent, err)
+		},
 		"drbddisk": func(w string, a []string) (Agent, error) { return newDrbddisk(r.run, w, a) },
 		"probe":    newProbe,
 	}
 	return r
 }
+
+// adopt wraps the result of a sub-package constructor (ipaddr, filesystem;
+// they cannot import this package) in named.
+func adopt(word string, a Agent, err error) (Agent, error) {
+	if err != nil {
+		return nil, err
+	}
+	return named{Agent: a, word: word}, nil
+}
+
+// named gives an agent of a sub-package the haresources word as written
+// (a bare address included) and this package's *StopError for a failed stop.
+type named struct {
+	Agent
+	word string
+}
+
+func (n named) String() string { return n.word }
+
+func (n named) Stop(ctx context.Context) error { return stopFailed(n.word, n.Agent.Stop(ctx)) }
 
 // Close stops reading output that background children of finished scripts
 // still hold open. Call it after the last operation.

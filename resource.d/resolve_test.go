@@ -1,6 +1,7 @@
 package resource
 
 import (
+	"context"
 	"errors"
 	"os"
 	"strings"
@@ -41,8 +42,12 @@ func TestLookupOrder(t *testing.T) {
 		{"ocfalso", KindLSB, "init.d/ocfalso", nil},
 		{"drbddisk::r0", KindBuiltin, "", []string{"r0"}},
 		{"probe", KindBuiltin, "", nil},
-		{"10.0.0.5/24/eth0", KindHeartbeat, "ha.d/resource.d/IPaddr", []string{"10.0.0.5/24/eth0"}},
-		{"IPaddr::10.0.0.5/24/eth0", KindHeartbeat, "ha.d/resource.d/IPaddr", []string{"10.0.0.5/24/eth0"}},
+		// Built-in although resource.d/IPaddr exists; a bare address is IPaddr (case 37).
+		{"10.0.0.5/24/eth0", KindBuiltin, "", []string{"10.0.0.5/24/eth0"}},
+		{"IPaddr::10.0.0.5/24/eth0", KindBuiltin, "", []string{"10.0.0.5/24/eth0"}},
+		{"IPaddr2::10.0.0.6/24", KindBuiltin, "", []string{"10.0.0.6/24"}},
+		{"IPv6addr::2001:db8:0:0:0:0:0:1/64", KindBuiltin, "", []string{"2001:db8:0:0:0:0:0:1/64"}},
+		{"Filesystem::/dev/sdb1::/data::ext4", KindBuiltin, "", []string{"/dev/sdb1", "/data", "ext4"}},
 	} {
 		t.Run(tc.word, func(t *testing.T) {
 			res, err := r.Lookup(t.Context(), tc.word)
@@ -86,6 +91,8 @@ func TestLookupErrors(t *testing.T) {
 		{"probe::port=http", "invalid port"},
 		{"probe::addr=host", "invalid addr"},
 		{"probe::61000", "unknown argument"},
+		{"IPaddr::10.0.0.300/24", "10.0.0.300"},
+		{"Filesystem::/dev/sdb1", "Filesystem::/dev/sdb1"},
 	} {
 		t.Run(tc.word, func(t *testing.T) {
 			_, err := r.Resolve(t.Context(), tc.word)
@@ -134,5 +141,31 @@ func TestParseWord(t *testing.T) {
 		if err != nil || name != tc.name || strings.Join(args, "|") != strings.Join(tc.args, "|") {
 			t.Errorf("ParseWord(%q) = %q %q %v, want %q %q", tc.word, name, args, err, tc.name, tc.args)
 		}
+	}
+}
+
+// failingStop stands for a sub-package agent whose stop fails.
+type failingStop struct{ Agent }
+
+var errUnmount = errors.New("device busy")
+
+func (failingStop) Stop(context.Context) error { return errUnmount }
+
+// TestNamedStopError: agents of the sub-packages are named by their word and
+// fail a stop with this package's *StopError.
+func TestNamedStopError(t *testing.T) {
+	a, err := adopt("Filesystem::/dev/x::/data", failingStop{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var se *StopError
+	if err := a.Stop(t.Context()); !errors.As(err, &se) || !errors.Is(err, errUnmount) || se.Resource != "Filesystem::/dev/x::/data" {
+		t.Errorf("Stop = %v, want *StopError around the agent's error", err)
+	}
+	if a.String() != "Filesystem::/dev/x::/data" {
+		t.Errorf("String = %q", a.String())
+	}
+	if _, err := adopt("x", failingStop{}, errUnmount); !errors.Is(err, errUnmount) {
+		t.Errorf("adopt kept no constructor error: %v", err)
 	}
 }
