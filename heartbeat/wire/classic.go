@@ -144,7 +144,7 @@ func classicStruct(v []byte, depth int) ([]byte, error) {
 	text := replaceByte(v, specialSyms[depth], '\n')
 	fields, n, err := parseClassic(text, depth+1)
 	if err != nil {
-		return nil, fmt.Errorf("nested message: %w", notTruncated(err))
+		return nil, badValue("nested message", err)
 	}
 	if n != len(text) {
 		return nil, fmt.Errorf("%w: %d bytes after nested message", ErrBadValue, len(text)-n)

@@ -51,7 +51,10 @@ func Parse(b []byte) (*Datagram, error) {
 // drops a message without: t, src and ts. A failed authentication returns an
 // *AuthError. The result does not alias b.
 func Decode(b []byte, keys *authkeys.Keys) (*Message, error) {
-	d, err := Parse(b)
+	if len(b) > MaxSize {
+		return nil, fmt.Errorf("%w: %d bytes", ErrTooLarge, len(b))
+	}
+	d, err := parse(bytes.Clone(b))
 	if err != nil {
 		return nil, err
 	}

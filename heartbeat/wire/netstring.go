@@ -109,14 +109,15 @@ func errPrefix(b []byte, prefix string) error {
 	return fmt.Errorf("%w: does not start with %q", ErrFormat, prefix)
 }
 
-// notTruncated turns io.ErrUnexpectedEOF into ErrBadValue: inside a field the
-// outer netstring length is authoritative, so a short nested value is
-// malformed, not a truncated datagram.
-func notTruncated(err error) error {
+// badValue reports err, found inside a field value, as ErrBadValue while
+// keeping its own sentinel (ErrTooDeep, ErrBadField, ...), except
+// io.ErrUnexpectedEOF: the outer netstring length is authoritative, so a
+// short nested value is malformed, not a truncated datagram.
+func badValue(what string, err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%w: %v", ErrBadValue, err)
+		return fmt.Errorf("%w: %s: %v", ErrBadValue, what, err)
 	}
-	return err
+	return fmt.Errorf("%w: %s: %w", ErrBadValue, what, err)
 }
 
 // parseStruct parses the value of a struct field: exactly one nested message.
@@ -126,7 +127,7 @@ func parseStruct(v []byte, depth int) ([]Field, error) {
 	}
 	fields, n, err := parseFields(v, depth)
 	if err != nil {
-		return nil, fmt.Errorf("nested message: %w", notTruncated(err))
+		return nil, badValue("nested message", err)
 	}
 	if n != len(v) {
 		return nil, fmt.Errorf("%w: %d bytes after nested message", ErrBadValue, len(v)-n)
@@ -211,7 +212,7 @@ func eachListItem(v []byte, fn func([]byte)) error {
 	for off := 0; off < len(v); {
 		item, next, err := readNetstring(v, off)
 		if err != nil {
-			return fmt.Errorf("list: %w", notTruncated(err))
+			return badValue("list", err)
 		}
 		if len(item) == 0 {
 			return fmt.Errorf("%w: empty list item at offset %d", ErrBadValue, off)

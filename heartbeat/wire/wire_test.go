@@ -102,7 +102,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"no trailer", []byte("###\n%%%\n"), io.ErrUnexpectedEOF},
 		{"length digits only", []byte("###\n12"), io.ErrUnexpectedEOF},
 		{"length beyond end", []byte("###\n20:(0)t=x,"), io.ErrUnexpectedEOF},
-		{"leading zero", []byte("###\n09:(0)t=abc,%%%\n"), wire.ErrBadLength},
+		{"leading zero", []byte("###\n08:(0)t=abc,%%%\n"), wire.ErrBadLength},
 		{"seven digits", []byte("###\n1000000:(0)t=abc,%%%\n"), wire.ErrBadLength},
 		{"length over max", []byte("###\n999999:(0)t=abc,%%%\n"), wire.ErrBadLength},
 		{"no colon", []byte("###\n7;(0)t=abc,%%%\n"), wire.ErrBadLength},
@@ -137,7 +137,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"struct too deep", sign(append(good, "(2)s="+nested(wire.MaxDepth+1))...), wire.ErrTooDeep},
 		{"struct cut short", sign(append(good, "(2)s=###\n99:(0)a=b,")...), wire.ErrBadValue},
 		{"struct with trailer", sign(append(good, "(2)s=###\n%%%\n3:1 a,")...), wire.ErrBadValue},
-		{"uncompressed not a struct", sign(append(good, "(5)s=abc")...), wire.ErrFormat},
+		{"uncompressed not a struct", sign(append(good, "(5)s=abc")...), wire.ErrBadValue},
 		{"empty list item", sign(append(good, "(3)l=1:a,0:,")...), wire.ErrBadValue},
 		{"list item with newline", sign(append(good, "(3)l=3:a\nb,")...), wire.ErrBadValue},
 		{"list cut short", sign(append(good, "(3)l=5:a,")...), wire.ErrBadValue},
@@ -393,7 +393,7 @@ func TestEncodeErrors(t *testing.T) {
 		{"bad type", base(wire.Field{Type: 9, Name: "x"}), keyring(1, sha1Key), wire.ErrBadType},
 		{"NUL", base(wire.Field{Name: "x", Value: []byte{0}}), keyring(1, sha1Key), wire.ErrBadValue},
 		{"duplicate", base(wire.Field{Name: "t"}), keyring(1, sha1Key), wire.ErrDuplicate},
-		{"bad struct", base(wire.Field{Type: wire.TypeStruct, Name: "s", Value: []byte("x")}), keyring(1, sha1Key), wire.ErrFormat},
+		{"bad struct", base(wire.Field{Type: wire.TypeStruct, Name: "s", Value: []byte("x")}), keyring(1, sha1Key), wire.ErrBadValue},
 		{"too large", base(wire.Field{Type: wire.TypeBinary, Name: "b", Value: make([]byte, wire.MaxSize)}), keyring(1, sha1Key), wire.ErrTooLarge},
 	}
 	for _, tt := range tests {
