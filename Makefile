@@ -46,3 +46,8 @@ bench:
 
 clean:
 	rm -rf $(BINDIR)
+
+# demo: two nodes in network namespaces fail over in front of you (root).
+demo: build
+	$(GO) build -trimpath -o $(BINDIR)/demo-httpd ./contrib/demo/httpd
+	BIN=$(CURDIR)/$(BINDIR) contrib/demo/demo.sh
