@@ -86,12 +86,19 @@ func FromConfig(ha *hacf.Config, res *haresources.Resources, keys *authkeys.Keys
 			}
 		}
 	}
+	src.Groups = FromConfigGroups(res)
+	return src
+}
+
+// FromConfigGroups converts the haresources lines.
+func FromConfigGroups(res *haresources.Resources) []ResourceGroup {
+	var groups []ResourceGroup
 	for _, g := range res.Groups {
 		rg := ResourceGroup{Pos: Pos{g.File, g.Line}, Node: g.Node}
 		for _, r := range g.Resources {
 			rg.Resources = append(rg.Resources, Resource{Name: r.Script, Args: r.Args})
 		}
-		src.Groups = append(src.Groups, rg)
+		groups = append(groups, rg)
 	}
-	return src
+	return groups
 }
