@@ -2,14 +2,13 @@ package heartbeat
 
 import (
 	"errors"
-	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/heartbeat-go/heartbeat-go/heartbeat/halog"
 	"github.com/heartbeat-go/heartbeat-go/heartbeat/media"
 	"github.com/heartbeat-go/heartbeat-go/heartbeat/wire"
-	"github.com/sirupsen/logrus"
 )
 
 // authLimiter keeps 3.0.6's authentication-failure lines from filling the
@@ -37,7 +36,11 @@ func (a *authLimiter) allow(src netip.Addr, now time.Time) (bool, int) {
 	return true, n
 }
 
-// badPacket logs a datagram that failed authentication or decoding.
+// badPacket logs a datagram that failed authentication or decoding. An
+// authentication failure gets 3.0.6's lines for the datagram's form: for a
+// netstring datagram the reason, "netstring authentication failed" with the
+// raw datagram and a dump of its fields; for a classic one the reason (none
+// for a wrong digest) and "string2msg_ll: node [NODE] failed authentication".
 func (l *Loop) badPacket(p media.Packet, err error) {
 	ok, suppressed := l.allow(p.From.Addr(), p.At)
 	if !ok {
@@ -45,30 +48,46 @@ func (l *Loop) badPacket(p media.Packet, err error) {
 	}
 	log := l.Log.WithField("from", p.From.String())
 	if suppressed > 0 {
-		logf(log, halog.Warning, "%d more packet(s) from %s failed authentication or decoding", suppressed, p.From.Addr())
+		halog.PacketsSuppressed(log, suppressed, p.From.Addr().String())
 	}
 	var ae *wire.AuthError
 	if !errors.As(err, &ae) {
-		logf(log, halog.Err, "dropping bad packet from %s: %v", p.From, err)
+		halog.BadPacket(log, p.From.String(), err)
+		return
+	}
+	if d, perr := wire.Parse(p.Buf); perr == nil && d.Format == wire.Classic {
+		switch {
+		case errors.Is(err, wire.ErrUnknownKey):
+			halog.InvalidAuthType(log, ae.Index)
+		case errors.Is(err, wire.ErrBadAuthToken):
+			halog.BadAuthToken(log, d.Token)
+		}
+		src, _ := d.Msg.Value(fSrc)
+		halog.FailedAuthentication(log, src)
 		return
 	}
 	switch {
 	case errors.Is(err, wire.ErrUnknownKey):
-		logf(log, halog.Err, "Invalid authentication [%d] in message!", ae.Index)
+		halog.InvalidAuthIndex(log, ae.Index)
 	case errors.Is(err, wire.ErrBadAuthToken):
-		logf(log, halog.Err, "Bad/invalid auth token, authtoken=%s", ae.Token)
+		halog.BadNetstringAuth(log)
 	default:
-		logf(log, halog.Err, "authtoken does not match, authtoken=%s, authstr=%s", ae.Received, ae.Computed)
+		halog.AuthTokenMismatch(log, ae.Received, ae.Computed)
 	}
+	halog.NetstringAuthFailed(log, p.Buf)
 	if ae.Msg != nil {
-		dump := ae.Msg.Dump()
-		logf(log, halog.Err, "MSG: Dumping message with %d fields", len(dump))
-		for _, line := range dump {
-			halog.Log(log, halog.Err, line)
-		}
+		halog.DumpMessage(log, dumpFields(ae.Msg))
 	}
 }
 
-func logf(e *logrus.Entry, p halog.Priority, format string, args ...any) {
-	halog.Log(e, p, fmt.Sprintf(format, args...))
+// dumpFields renders m's fields as 3.0.6's message dump shows them, from
+// wire's dump lines "MSG[i] : [FIELD]".
+func dumpFields(m *wire.Message) []string {
+	lines := m.Dump()
+	fields := make([]string, len(lines))
+	for i, line := range lines {
+		_, f, _ := strings.Cut(line, " : [")
+		fields[i] = strings.TrimSuffix(f, "]")
+	}
+	return fields
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heartbeat-go/heartbeat-go/authkeys"
+	"github.com/heartbeat-go/heartbeat-go/heartbeat/halog"
 	"github.com/heartbeat-go/heartbeat-go/heartbeat/media"
 	"github.com/heartbeat-go/heartbeat-go/heartbeat/wire"
 	"github.com/sirupsen/logrus"
@@ -112,7 +113,7 @@ func (l *Loop) Run(ctx context.Context) error {
 		if n.FenceNeeded() && !fenced {
 			fenced = true
 			if err := l.Fence("Resource STOP failure"); err != nil {
-				n.crit("Fencing this node failed: %v; keeping the group claimed here", err)
+				halog.FencingFailed(l.Log, err)
 			}
 		}
 		l.status.Store(n.Snapshot())
@@ -191,12 +192,12 @@ func (l *Loop) flush(n *Node, jobs chan<- Job) {
 	for _, o := range n.TakeOut() {
 		b, err := l.encode(o)
 		if err != nil {
-			l.Log.WithError(err).Error("encoding message")
+			halog.EncodeFailed(l.Log, err)
 			continue
 		}
 		for _, m := range l.Media {
 			if err := m.Send(b); err != nil {
-				l.Log.WithError(err).Debug("sending")
+				halog.SendFailed(l.Log, err)
 			}
 		}
 	}

@@ -37,6 +37,8 @@ const (
 	historySize    = 500                    // sent messages kept for NS_rexmit
 	rexmitMinGap   = time.Second            // a message is resent at most once a second
 	partitionDelay = 2 * time.Second        // heal: give up resources this much later
+	// resourceManager is the script 3.0.6 names in "No local resources [...]".
+	resourceManager = "/usr/share/heartbeat/ResourceManager"
 )
 
 // Config is what a node needs to know, taken from ha.cf and haresources.
@@ -224,15 +226,6 @@ func NewNode(cfg Config, gen uint64, now time.Time, log *logrus.Entry, seed uint
 	return n
 }
 
-func (n *Node) info(format string, args ...any)   { n.line(halog.Info, format, args...) }
-func (n *Node) warn(format string, args ...any)   { n.line(halog.Warning, format, args...) }
-func (n *Node) crit(format string, args ...any)   { n.line(halog.Crit, format, args...) }
-func (n *Node) errorf(format string, args ...any) { n.line(halog.Err, format, args...) }
-
-func (n *Node) line(p halog.Priority, format string, args ...any) {
-	halog.Log(n.log, p, fmt.Sprintf(format, args...))
-}
-
 // TakeOut returns and clears the messages to send.
 func (n *Node) TakeOut() []Out {
 	out := n.out
@@ -288,7 +281,7 @@ func (n *Node) sendStatus(now time.Time) {
 
 func (n *Node) setStatus(now time.Time, st string) {
 	n.status = st
-	n.info("Local status now set to: '%s'", st)
+	halog.LocalStatus(n.log, st)
 	n.sendStatus(now)
 }
 
@@ -360,16 +353,16 @@ func (n *Node) Tick(now time.Time) {
 		n.askRexmit(now, p)
 	}
 	if (n.rstate == rRscRcvd || n.rstate == rBothStarting) && !now.Before(n.rscrcvdAt.Add(requestDelay)) {
-		n.info("local resource transition completed.")
+		halog.LocalTransitionCompleted(n.log)
 		n.becomeStable(now, "T_RESOURCES(us)")
 	}
 	if n.standby == standbyMe && !now.Before(n.standbyEnd) {
-		n.info("Standby resource acquisition timeout - cancelling standby.")
+		halog.StandbyNoReply(n.log)
 		n.standby = standbyNone
 	}
 	if !n.restartAt.IsZero() && !now.Before(n.restartAt) {
 		n.restartAt = time.Time{}
-		n.info("Heartbeat restart triggered.")
+		halog.RestartTriggered(n.log)
 		n.beginShutdown(now, true)
 	}
 	if n.shutdownAsked && !n.shuttingDown && !n.busy() {
@@ -393,7 +386,7 @@ func (n *Node) checkPeer(now time.Time, p *peer) {
 		at, ok := p.links[link]
 		if ok && p.linkUp[link] && now.Sub(at) >= timeout {
 			p.linkUp[link] = false
-			defer n.info("Link %s:%s dead.", p.name, link)
+			defer halog.LinkDead(n.log, p.name, link)
 		}
 	}
 	if now.Sub(p.lastHeard) >= timeout {
@@ -410,7 +403,7 @@ func (n *Node) Receive(now time.Time, m Msg, link string) {
 	if src == n.cfg.Node {
 		if !n.ownLinks[link] {
 			n.ownLinks[link] = true
-			n.info("Link %s:%s up.", n.cfg.Node, link)
+			halog.LinkUp(n.log, n.cfg.Node, link)
 		}
 		return
 	}
@@ -435,7 +428,7 @@ func (n *Node) Receive(now time.Time, m Msg, link string) {
 	case tRexmit:
 		n.onRexmit(now, p, m)
 	case tNakRexmit:
-		n.errorf("Irretrievably lost packet: node %s seq %s", p.name, m.Get(fFirstseq))
+		n.onNakRexmit(p, m)
 	case tReqNodes:
 		n.send(now, append(Msg{{fDest, p.name}}, newMsg(tRepNodes, fNodelist, strings.Join(n.cfg.Nodes, " ")+" ", fDelnodes, " ")...))
 	case tShutdone:
@@ -462,7 +455,7 @@ func (n *Node) heard(now time.Time, p *peer, link string) {
 	p.links[link] = now
 	if !p.linkUp[link] {
 		p.linkUp[link] = true
-		n.info("Link %s:%s up.", p.name, link)
+		halog.LinkUp(n.log, p.name, link)
 	}
 }
 
@@ -472,7 +465,7 @@ func (n *Node) sequence(now time.Time, p *peer, m Msg) bool {
 	seq, ok1 := parseHex(m.Get(fSeq))
 	gen, ok2 := parseHex(m.Get(fHg))
 	if !ok1 || !ok2 {
-		n.errorf("should_drop_message: bad sequence number")
+		halog.BadSequenceNumber(n.log)
 		return false
 	}
 	isStatus := m.Type() == tStatus
@@ -480,24 +473,24 @@ func (n *Node) sequence(now time.Time, p *peer, m Msg) bool {
 	v := p.seq.check(gen, seq, isStatus, p.state == stDead)
 	switch v {
 	case seqReplay:
-		n.errorf("should_drop_message: attempted replay attack [%s]? [gen = %d, curgen = %d]", p.name, gen, p.seq.gen)
+		halog.ReplayAttack(n.log, p.name, gen, p.seq.gen)
 	case seqRestart:
-		n.info("Heartbeat restart on node %s", p.name)
+		halog.PeerRestart(n.log, p.name)
 		p.rexmit = map[uint64]time.Time{}
 		p.state = ""
 		p.hold, p.stable, p.shutdone = HoldNone, false, false
 	case seqGap:
-		n.warn("%d lost packet(s) for [%s] [%d:%d]", seq-before-1, p.name, before, seq)
+		halog.LostPackets(n.log, int(seq-before-1), p.name, before, seq)
 		for s := before + 1; s < seq; s++ {
 			p.rexmit[s] = now.Add(50*time.Millisecond + time.Duration(n.rng.Int64N(int64(rexmitDelay-50*time.Millisecond))))
 		}
 	case seqFilled:
 		delete(p.rexmit, seq)
 		if p.seq.inOrder() {
-			n.info("No pkts missing from %s!", p.name)
+			halog.NoPktsMissing(n.log, p.name)
 		}
 	case seqResync:
-		n.errorf("lost a lot of packets!")
+		halog.LostALot(n.log)
 		p.rexmit = map[uint64]time.Time{}
 	case seqReturn:
 		n.returning(now, p)
@@ -520,6 +513,17 @@ func (n *Node) askRexmit(now time.Time, p *peer) {
 		n.send(now, newMsg(tRexmit, fDest, p.name, fFirstseq, strconv.FormatUint(seq, 10), fLastseq, strconv.FormatUint(seq, 10)))
 		p.rexmit[seq] = now.Add(rexmitDelay)
 	}
+}
+
+// onNakRexmit logs a peer's NS_nak_rexmit: a packet we asked for is gone.
+// Like 3.0.6 it reads firstseq as hex.
+func (n *Node) onNakRexmit(p *peer, m Msg) {
+	seq, ok := parseHex(m.Get(fFirstseq))
+	if !ok || seq == 0 {
+		halog.BadNakSeq(n.log)
+		return
+	}
+	halog.IrretrievablyLost(n.log, p.name, seq)
 }
 
 // onRexmit answers a peer's NS_rexmit from the history.
@@ -555,13 +559,13 @@ func (n *Node) onStatus(now time.Time, p *peer, m Msg) {
 	if !p.lastStatus.IsZero() && p.alive() {
 		interval := now.Sub(p.lastStatus)
 		if interval > p.deadtime {
-			n.crit("Late heartbeat: Node %s: interval %d ms (> deadtime)", p.name, interval.Milliseconds())
+			halog.LateHeartbeatDead(n.log, p.name, interval)
 			p.lastStatus = now
 			n.peerDead(now, p)
 			return
 		}
 		if interval > n.cfg.Warntime {
-			n.warn("Late heartbeat: Node %s: interval %d ms", p.name, interval.Milliseconds())
+			halog.LateHeartbeat(n.log, p.name, interval)
 		}
 	}
 	p.lastStatus = now
@@ -577,7 +581,7 @@ func (n *Node) onStatus(now time.Time, p *peer, m Msg) {
 		p.rejoined = n.rstate == rStable
 	}
 	p.state = st
-	n.info("Status update for node %s: status %s", p.name, st)
+	halog.NodeStatus(n.log, p.name, st)
 	if first && !p.heardUp {
 		p.heardUp = true
 		n.send(now, newMsg(tReqNodes, fDest, p.name))
@@ -599,7 +603,7 @@ func (n *Node) allHeard() bool {
 // commNowUp is 3.0.6's Comm_now_up: every node heard (or initdead passed).
 func (n *Node) commNowUp(now time.Time) {
 	n.commUp = true
-	n.info("Comm_now_up(): updating status to active")
+	halog.CommNowUp(n.log)
 	n.setStatus(now, stActive)
 	if n.cfg.AutoFailback == FailbackLegacy {
 		n.reqOurResources(now, false)
@@ -703,18 +707,18 @@ func (n *Node) onResource(now time.Time, p *peer, m Msg) {
 	if n.rstate == rRscRcvd {
 		switch {
 		case p.stable:
-			n.info("remote resource transition completed.")
+			halog.RemoteTransitionCompleted(n.log)
 			n.becomeStable(now, "T_RESOURCES(them)")
 		case p.isGo && p.hold&HoldForeign == 0:
 			// Both nodes are Go: the peer holds none of our groups, so
 			// there is nothing to wait for (3.0.6 idles RQSTDELAY here).
-			n.info("local resource transition completed.")
+			halog.LocalTransitionCompleted(n.log)
 			n.becomeStable(now, "T_RESOURCES(us)")
 		}
 		return
 	}
 	if p.stable && !wasStable {
-		n.info("remote resource transition completed.")
+		halog.RemoteTransitionCompleted(n.log)
 		n.checkFailback(now)
 	}
 }
@@ -735,7 +739,7 @@ func (n *Node) initialComplete(reason string) {
 		return
 	}
 	n.initialDone = true
-	n.info("Initial resource acquisition complete (%s)", reason)
+	halog.InitialAcquisitionComplete(n.log, reason)
 }
 
 // groupsOf returns the indices of the groups in a set, from our point of view.
@@ -765,7 +769,7 @@ func (n *Node) groupsOfNode(name string) []int {
 func (n *Node) reqOurResources(now time.Time, force bool) {
 	mine := n.groupsOfNode(n.cfg.Node)
 	if len(mine) == 0 {
-		n.info("No local resources [/usr/share/heartbeat/ResourceManager listkeys %s] to acquire.", n.cfg.Node)
+		halog.NoLocalResources(n.log, resourceManager, n.cfg.Node)
 		n.hold |= HoldLocal
 		return
 	}
@@ -787,7 +791,7 @@ func (n *Node) reqOurResources(now time.Time, force bool) {
 		}
 	}
 	if !force && (peerHoldsOurs || n.hold&HoldLocal != 0) {
-		n.info("Local Resource acquisition completed. (none)")
+		halog.LocalAcquisitionCompleted(n.log, true)
 		return
 	}
 	n.hold |= HoldLocal
@@ -814,34 +818,33 @@ func (n *Node) JobDone(now time.Time, r JobResult) {
 		n.failures[i]++
 	}
 	if r.StopFailed {
-		n.crit("Killing heartbeat ungracefully!")
 		n.fenceNeeded = true
 		return
 	}
 	switch j.Why {
 	case "req_our_resources":
-		n.info("Local Resource acquisition completed.")
+		halog.LocalAcquisitionCompleted(n.log, false)
 		if n.cfg.AutoFailback != FailbackLegacy {
 			n.report(now, "req_our_resources()")
 		}
 		n.initialComplete("req_our_resources")
 	case "mach_down":
 		n.send(now, newMsg(tResource, fRscHold, HoldForeign.String(), fInfo, "mach_down"))
-		n.info("mach_down takeover complete.")
+		halog.MachDownComplete(n.log)
 		n.initialComplete("mach_down")
 		if n.cfg.AutoFailback != FailbackLegacy {
 			n.report(now, "")
 		}
 	case "standby-give":
-		n.info("%s HA resource release completed (standby).", j.Set)
+		halog.StandbyReleaseCompleted(n.log, j.Set.String())
 		n.send(now, newMsg(tAskResources, fRscHold, j.Set.String(), fInfo, "done"))
-		n.info("Local standby process completed [%s].", j.Set)
+		halog.LocalStandbyCompleted(n.log, j.Set.String())
 	case "standby-take":
-		n.info("%s HA resource acquisition completed (standby).", j.Set.Swap())
+		halog.StandbyAcquireCompleted(n.log, j.Set.Swap().String())
 		n.hold |= j.Set.Swap()
 		n.standby = standbyNone
 		n.send(now, newMsg(tAskResources, fRscHold, j.Set.String(), fInfo, "done"))
-		n.info("Standby resource acquisition done [%s].", j.Set)
+		halog.StandbyAcquisitionDone(n.log, j.Set.String())
 		n.initialComplete("auto_failback")
 		n.report(now, "")
 	case "ip-request":
@@ -849,13 +852,13 @@ func (n *Node) JobDone(now time.Time, r JobResult) {
 	case "ip-request-resp":
 		n.initialComplete("ip-request-resp")
 	case "shutdown", "restart":
-		n.info("All HA resources relinquished.")
+		halog.AllRelinquished(n.log)
 		n.hold = HoldNone
 		n.send(now, newMsg(tShutdone, fSt, stDead))
 		if j.Why == "restart" {
 			n.restart = true
 		} else {
-			n.info("%s Heartbeat shutdown complete.", n.cfg.Node)
+			halog.ShutdownComplete(n.log, n.cfg.Node)
 		}
 		n.done = true
 	case "heal":
@@ -875,7 +878,7 @@ func (n *Node) startFailures(now time.Time, failed []int) {
 	for _, i := range failed {
 		g := n.cfg.Groups[i]
 		if n.failures[i] >= n.cfg.MaxStartFailures {
-			n.crit("Resource group %s failed to start %d time(s) here: leaving it stopped on %s", g.First(), n.failures[i], n.cfg.Node)
+			halog.StartFailuresExhausted(n.log, g.First(), n.failures[i], n.cfg.Node)
 		}
 		if g.Owner == n.cfg.Node {
 			set |= HoldLocal
@@ -893,7 +896,7 @@ func (n *Node) startFailures(now time.Time, failed []int) {
 // Standby is hb_standby: give set (from our point of view) to the peer.
 func (n *Node) Standby(now time.Time, set Holding) {
 	if n.cfg.AutoFailback == FailbackLegacy {
-		n.info("Standby mode only implemented when nice_failback on")
+		halog.StandbyNeedsNiceFailback(n.log)
 		return
 	}
 	n.askStandby(now, set)
@@ -901,10 +904,10 @@ func (n *Node) Standby(now time.Time, set Holding) {
 
 func (n *Node) askStandby(now time.Time, set Holding) {
 	if n.standby != standbyNone {
-		n.info("Standby in progress- new request from %s ignored [%d seconds left]", n.cfg.Node, int(n.standbyEnd.Sub(now).Seconds()))
+		halog.StandbyInProgress(n.log, n.cfg.Node, n.standbyEnd.Sub(now))
 		return
 	}
-	n.info("%s wants to go standby [%s]", n.cfg.Node, set)
+	halog.WantsStandby(n.log, n.cfg.Node, set.String())
 	n.standby, n.standbySet, n.standbyEnd = standbyMe, set, now.Add(standbyTimeout)
 	n.send(now, newMsg(tAskResources, fRscHold, set.String(), fInfo, "me"))
 }
@@ -931,7 +934,7 @@ func (n *Node) onTakeover(now time.Time, p *peer, m Msg) {
 // onAskResources runs the standby exchange of spec 5.5.
 func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 	if n.cfg.AutoFailback == FailbackLegacy {
-		n.info("Standby mode only implemented when nice_failback on")
+		halog.StandbyNeedsNiceFailback(n.log)
 		return
 	}
 	set, ok := ParseHolding(m.Get(fRscHold))
@@ -940,15 +943,16 @@ func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 	}
 	switch m.Get(fInfo) {
 	case "me":
-		n.info("%s wants to go standby [%s]", p.name, set)
 		switch {
 		case n.standby != standbyNone:
-			n.info("Standby in progress- new request from %s ignored [%d seconds left]", p.name, int(max(0, n.standbyEnd.Sub(now).Seconds())))
+			halog.StandbyInProgress(n.log, p.name, n.standbyEnd.Sub(now))
 		case !p.stable:
-			n.info("standby message [me] from %s ignored.  Other side is in flux.", p.name)
+			halog.StandbyIgnoredOtherInFlux(n.log, "me", p.name)
 		case n.busy() || n.rstate != rStable:
-			n.info("standby message [me] from %s ignored.  local resources in flux.", p.name)
+			halog.StandbyIgnoredLocalInFlux(n.log, "me", p.name)
 		default:
+			// 3.0.6 logs the request only once it accepts it.
+			halog.WantsStandby(n.log, p.name, set.String())
 			n.standby, n.standbySet, n.standbyFrom, n.standbyEnd = standbyOther, set, p.name, now.Add(standbyTimeout)
 			n.send(now, newMsg(tAskResources, fRscHold, set.String(), fInfo, "other"))
 		}
@@ -956,19 +960,19 @@ func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 		if n.standby != standbyMe {
 			return
 		}
-		n.info("standby: %s can take our %s resources", p.name, set)
+		halog.StandbyPeerCanTake(n.log, p.name, set.String())
 		n.hold &^= set
 		n.send(now, newMsg(tResource, fRscHold, n.hold.String(), fRtype, "full", fIsStable, "0", fInfo, "standby"))
-		n.info("give up %s HA resources (standby).", set)
+		halog.StandbyGiveUp(n.log, set.String())
 		n.queue(Job{Kind: jobRelease, Groups: n.groupsOf(set), Why: "standby-give", Set: set})
 	case "done":
 		switch n.standby {
 		case standbyOther:
-			n.info("standby: acquire [%s] resources from %s", set, p.name)
-			n.info("acquire %s HA resources (standby).", set.Swap())
+			halog.StandbyAcquireFrom(n.log, set.String(), p.name)
+			halog.StandbyAcquire(n.log, set.Swap().String())
 			n.queue(Job{Kind: jobAcquire, Groups: n.startable(n.groupsOf(set.Swap())), Why: "standby-take", Set: set, Peer: p.name})
 		case standbyMe:
-			n.info("Other node completed standby takeover of %s resources.", set)
+			halog.OtherCompletedStandby(n.log, set.String())
 			n.standby = standbyNone
 			n.report(now, "")
 		}
@@ -1002,21 +1006,21 @@ func (n *Node) checkFailback(now time.Time) {
 
 // onShutdone: the peer gave up its groups and goes away; take them now.
 func (n *Node) onShutdone(now time.Time, p *peer) {
-	n.info("Received shutdown notice from '%s'.", p.name)
+	halog.ShutdownNotice(n.log, p.name)
 	p.shutdone = true
 	p.hold = HoldNone
 	p.stable = true
 	if n.shuttingDown {
 		return
 	}
-	n.info("Resources being acquired from %s.", p.name)
+	halog.ResourcesBeingAcquired(n.log, p.name)
 	if n.cfg.AutoFailback == FailbackLegacy {
 		n.hold |= HoldForeign
 		n.queue(Job{Kind: jobAcquire, Groups: n.startable(n.groupsOfNode(p.name)), Why: "mach_down", Peer: p.name})
 		return
 	}
 	n.standby, n.standbySet, n.standbyFrom = standbyOther, HoldAll, p.name
-	n.info("acquire all HA resources (standby).")
+	halog.StandbyAcquire(n.log, HoldAll.String())
 	n.queue(Job{Kind: jobAcquire, Groups: n.startable(n.groupsOf(HoldAll)), Why: "standby-take", Set: HoldAll, Peer: p.name})
 }
 
@@ -1026,9 +1030,9 @@ func (n *Node) peerDead(now time.Time, p *peer) {
 	p.state = stDead
 	p.stable = true
 	clear(p.rexmit)
-	n.warn("node %s: is dead", p.name)
+	halog.NodeDead(n.log, p.name)
 	if n.standby != standbyNone {
-		n.info("Cancelling pending standby operation")
+		halog.CancellingStandby(n.log)
 		n.standby = standbyNone
 	}
 	d := decideTakeover(takeoverInput{
@@ -1039,24 +1043,23 @@ func (n *Node) peerDead(now time.Time, p *peer) {
 		stopFailedHere: n.fenceNeeded,
 	})
 	if d.gaveUp {
-		n.info("Dead node %s gave up resources.", p.name)
+		halog.DeadNodeGaveUp(n.log, p.name)
 		n.send(now, newMsg(tStonith, fNode, p.name, fResult, "unneeded"))
 	} else {
 		n.send(now, newMsg(tStonith, fNode, p.name, fResult, "n_stnth"))
-		n.warn("No STONITH device configured.")
-		n.warn("Shared disks are not protected.")
+		halog.NoStonith(n.log)
 	}
 	for _, link := range n.cfg.Links {
 		if p.linkUp[link] {
 			p.linkUp[link] = false
-			defer n.info("Link %s:%s dead.", p.name, link)
+			defer halog.LinkDead(n.log, p.name, link)
 		}
 	}
 	if !d.takeover {
 		return
 	}
 	if !d.gaveUp || !p.shutdone {
-		n.info("Resources being acquired from %s.", p.name)
+		halog.ResourcesBeingAcquired(n.log, p.name)
 	}
 	p.hold = HoldNone
 	n.hold |= HoldForeign
@@ -1069,11 +1072,7 @@ func (n *Node) peerDead(now time.Time, p *peer) {
 
 // returning handles a status from a peer we declared dead (spec 5.8).
 func (n *Node) returning(now time.Time, p *peer) {
-	n.crit("Cluster node %s returning after partition.", p.name)
-	n.info("For information on cluster partitions, See URL: http://linux-ha.org/wiki/Split_Brain")
-	n.warn("Deadtime value may be too small.")
-	n.info("See FAQ for information on tuning deadtime.")
-	n.info("URL: http://linux-ha.org/wiki/FAQ#Heavy_Load")
+	halog.ReturningAfterPartition(n.log, p.name)
 	p.state = stActive
 	// The late-heartbeat check must not declare the peer dead again for
 	// the silence we just forgave.
@@ -1134,7 +1133,7 @@ func (n *Node) Shutdown(now time.Time) {
 	}
 	n.shutdownAsked = true
 	if n.busy() {
-		n.warn("Shutdown delayed until current resource activity finishes.")
+		halog.ShutdownDelayed(n.log)
 		return
 	}
 	n.beginShutdown(now, false)
@@ -1144,15 +1143,15 @@ func (n *Node) beginShutdown(now time.Time, restart bool) {
 	n.shuttingDown = true
 	n.rstate = rShutdown
 	if restart {
-		n.info("Restarting heartbeat.")
+		halog.Restarting(n.log)
 	} else {
-		n.info("Heartbeat shutdown in progress. (%d)", pid())
+		halog.ShutdownInProgress(n.log, pid())
 	}
 	n.hold = HoldNone
 	if n.cfg.AutoFailback != FailbackLegacy {
 		n.report(now, "shutdown")
 	}
-	n.info("Giving up all HA resources.")
+	halog.GivingUpAll(n.log)
 	why := "shutdown"
 	if restart {
 		why = "restart"
@@ -1175,10 +1174,10 @@ func (n *Node) audit() {
 			continue
 		}
 		if n.hold&HoldLocal != 0 && p.hold&HoldForeign != 0 {
-			n.errorf("Both machines own our resources!")
+			halog.BothOwnOurs(n.log)
 		}
 		if n.hold&HoldForeign != 0 && p.hold&HoldLocal != 0 {
-			n.errorf("Both machines own foreign resources!")
+			halog.BothOwnForeign(n.log)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"strings"
 	"time"
 
 	"github.com/heartbeat-go/heartbeat-go/heartbeat/halog"
@@ -61,16 +60,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// line logs a ResourceManager line; its text starts with the level word.
-func (r *runner) line(p halog.Priority, format string, args ...any) {
-	halog.Log(halog.Script(r.log, "ResourceManager", ""), p, p.String()+": "+fmt.Sprintf(format, args...))
-}
-
-// running line for a resource operation, as ResourceManager prints it.
-func (r *runner) running(res Resource, op string) {
-	words := append([]string{path.Join(r.resourceDir, res.Name)}, res.Args...)
-	r.line(halog.Info, "Running %s %s", strings.Join(words, " "), op)
-}
+// script is the path ResourceManager prints for a resource's script.
+func (r *runner) script(res Resource) string { return path.Join(r.resourceDir, res.Name) }
 
 // status reports whether a resource runs; a status that cannot be told
 // counts as stopped, as ResourceManager's glob match does. The agents bound
@@ -84,15 +75,15 @@ func (r *runner) status(ctx context.Context, res Resource) bool {
 // On a failed start it stops the group again and returns a *StartError, or
 // the *StopError of that release.
 func (r *runner) acquire(ctx context.Context, g *Group) error {
-	r.line(halog.Info, "Acquiring resource group: %s %s", g.Owner, g.Key)
+	halog.AcquiringGroup(r.log, g.Owner+" "+g.Key)
 	for _, res := range g.Resources {
 		if r.status(ctx, res) {
 			continue
 		}
-		r.running(res, "start")
+		halog.RunningResource(r.log, r.script(res), res.Args, "start")
 		if err := res.Agent.Start(ctx); err != nil {
-			r.line(halog.Err, "Return code %d from %s", exitCode(err), path.Join(r.resourceDir, res.Name))
-			r.line(halog.Crit, "Giving up resources due to failure of %s", res.Word())
+			halog.ResourceReturnCode(r.log, exitCode(err), r.script(res))
+			halog.GivingUpOnFailure(r.log, res.Word())
 			if stopErr := r.release(ctx, g); stopErr != nil {
 				return stopErr
 			}
@@ -103,32 +94,31 @@ func (r *runner) acquire(ctx context.Context, g *Group) error {
 }
 
 // release stops a group right to left. A stop that keeps failing is retried
-// stopRetries times; if the resource still runs afterwards release returns a
-// *StopError at once (the caller fences), and if its status says stopped the
-// release goes on with 3.0.6's warnings.
+// stopRetries times; if the resource still runs afterwards release logs
+// 3.0.6's "Killing heartbeat ungracefully!" and returns a *StopError at once
+// (the caller fences), and if its status says stopped the release goes on
+// with 3.0.6's warnings.
 func (r *runner) release(ctx context.Context, g *Group) error {
-	r.line(halog.Info, "Releasing resource group: %s %s", g.Owner, g.Key)
+	halog.ReleasingGroup(r.log, g.Owner+" "+g.Key)
 	for i := len(g.Resources) - 1; i >= 0; i-- {
 		res := g.Resources[i]
-		r.running(res, "stop")
+		halog.RunningResource(r.log, r.script(res), res.Args, "stop")
 		err := res.Agent.Stop(ctx)
 		for try := 0; err != nil && try < r.stopRetries; try++ {
 			if r.sleep(ctx, r.stopInterval) != nil {
 				break
 			}
-			r.line(halog.Info, "Retrying failed stop operation [%s]", res.Word())
+			halog.RetryingStop(r.log, res.Word())
 			err = res.Agent.Stop(ctx)
 		}
 		if err == nil {
 			continue
 		}
 		if r.status(ctx, res) {
-			r.line(halog.Crit, "Resource STOP failure. Reboot required!")
+			halog.StopFailureReboot(r.log)
 			return &StopError{Resource: res.Word(), Err: err}
 		}
-		r.line(halog.Err, "Resource script for %s probably not LSB-compliant.", res.Word())
-		r.line(halog.Warning, "it (%s) MUST succeed on a stop when already stopped", res.Word())
-		r.line(halog.Warning, "Machine reboot narrowly avoided!")
+		halog.NotLSBCompliant(r.log, res.Word())
 	}
 	return nil
 }

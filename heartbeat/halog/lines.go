@@ -210,6 +210,10 @@ func MachDownNodeComplete(e *logrus.Entry, node string) {
 	scriptf(e, "mach_down", Info, "mach_down takeover complete for node %s.", node)
 }
 
+// CancellingStandby logs "info: Cancelling pending standby operation" (a node died while a
+// standby exchange ran).
+func CancellingStandby(e *logrus.Entry) { Log(e, Info, "Cancelling pending standby operation") }
+
 // ---- Partition ----
 
 // ReturningAfterPartition logs "CRIT: Cluster node NODE returning after partition." and
@@ -312,6 +316,28 @@ func IgnoredStandby(e *logrus.Entry, kind, node string, state int) {
 	logf(e, Err, "Ignored standby message '%s' from %s in state %d", kind, node, state)
 }
 
+// StandbyInProgress logs "WARN: Standby in progress- new request from NODE ignored [N seconds
+// left]", N being left rounded up to whole seconds as 3.0.6 does (0 when none is left).
+func StandbyInProgress(e *logrus.Entry, node string, left time.Duration) {
+	logf(e, Warning, "Standby in progress- new request from %s ignored [%d seconds left]", node, (max(0, ms(left))+999)/1000)
+}
+
+// StandbyIgnoredOtherInFlux logs "WARN: standby message [INFO] from NODE ignored.  Other side is in flux.".
+func StandbyIgnoredOtherInFlux(e *logrus.Entry, info, node string) {
+	logf(e, Warning, "standby message [%s] from %s ignored.  Other side is in flux.", info, node)
+}
+
+// StandbyIgnoredLocalInFlux logs "WARN: standby message [INFO] from NODE ignored.  local resources in flux.".
+func StandbyIgnoredLocalInFlux(e *logrus.Entry, info, node string) {
+	logf(e, Warning, "standby message [%s] from %s ignored.  local resources in flux.", info, node)
+}
+
+// StandbyNoReply logs "WARN: No reply to standby request.  Standby request cancelled." (the
+// standby timer ran out).
+func StandbyNoReply(e *logrus.Entry) {
+	Log(e, Warning, "No reply to standby request.  Standby request cancelled.")
+}
+
 // GoingStandby logs the hb_standby script line "Going standby [WHICH]." (no level word).
 func GoingStandby(e *logrus.Entry, which string) {
 	Log(Script(e, "hb_standby", ""), Info, "Going standby ["+which+"].")
@@ -389,10 +415,28 @@ func LostPackets(e *logrus.Entry, n int, node string, from, to uint64) {
 // NoPktsMissing logs "info: No pkts missing from NODE!".
 func NoPktsMissing(e *logrus.Entry, node string) { logf(e, Info, "No pkts missing from %s!", node) }
 
-// IrretrievablyLost logs "ERROR: Irretrievably lost packet: node NODE seq N".
+// IrretrievablyLost logs "ERROR: Irretrievably lost packet: node NODE seq N" (a peer's NAK;
+// N in decimal although the NAK carries it in hex).
 func IrretrievablyLost(e *logrus.Entry, node string, seq uint64) {
 	logf(e, Err, "Irretrievably lost packet: node %s seq %d", node, seq)
 }
+
+// BadNakSeq logs "ERROR: should_drop_message: bad nak seq number" (a NAK whose firstseq is
+// not a positive hex number).
+func BadNakSeq(e *logrus.Entry) { Log(e, Err, "should_drop_message: bad nak seq number") }
+
+// BadSequenceNumber logs "ERROR: should_drop_message: bad sequence number" (seq or hg missing
+// or not hex).
+func BadSequenceNumber(e *logrus.Entry) { Log(e, Err, "should_drop_message: bad sequence number") }
+
+// ReplayAttack logs "ERROR: should_drop_message: attempted replay attack [NODE]? [gen = G,
+// curgen = C]" (a message from an older generation of NODE).
+func ReplayAttack(e *logrus.Entry, node string, gen, curgen uint64) {
+	logf(e, Err, "should_drop_message: attempted replay attack [%s]? [gen = %d, curgen = %d]", node, gen, curgen)
+}
+
+// LostALot logs "ERROR: lost a lot of packets!" (a gap too wide to ask for).
+func LostALot(e *logrus.Entry) { Log(e, Err, "lost a lot of packets!") }
 
 // ---- Authentication failures (spec §2.5) ----
 
@@ -402,9 +446,41 @@ func AuthTokenMismatch(e *logrus.Entry, got, want string) {
 	logf(e, Err, "authtoken does not match, authtoken=%s, authstr=%s", got, want)
 }
 
-// InvalidAuthIndex logs "WARN: Invalid authentication [N] in message!" (unknown key index).
+// InvalidAuthIndex logs "WARN: Invalid authentication [N] in message!" (netstring datagram
+// naming an unknown key index).
 func InvalidAuthIndex(e *logrus.Entry, n int) {
 	logf(e, Warning, "Invalid authentication [%d] in message!", n)
+}
+
+// BadNetstringAuth logs "WARN: Bad/invalid netstring auth string" (netstring datagram whose
+// trailer is not "INDEX DIGEST").
+func BadNetstringAuth(e *logrus.Entry) { Log(e, Warning, "Bad/invalid netstring auth string") }
+
+// InvalidAuthType logs "WARN: Invalid authentication type [N] in message!" (classic datagram
+// naming an unknown key index).
+func InvalidAuthType(e *logrus.Entry, n int) {
+	logf(e, Warning, "Invalid authentication type [%d] in message!", n)
+}
+
+// BadAuthToken logs "WARN: Bad/invalid auth token, authtoken=ADDR" (classic datagram whose
+// auth field is missing or not "INDEX DIGEST"). 3.0.6 prints the address of the field's value
+// ("%p"), "(nil)" when there is none; so does this, for token.
+func BadAuthToken(e *logrus.Entry, token []byte) {
+	addr := "(nil)"
+	if token != nil {
+		addr = fmt.Sprintf("%p", token)
+	}
+	Log(e, Warning, "Bad/invalid auth token, authtoken="+addr)
+}
+
+// FailedAuthentication logs "WARN: string2msg_ll: node [NODE] failed authentication", the
+// last line about a classic datagram that failed authentication (NODE is "?" when it names
+// none).
+func FailedAuthentication(e *logrus.Entry, node string) {
+	if node == "" {
+		node = "?"
+	}
+	logf(e, Warning, "string2msg_ll: node [%s] failed authentication", node)
 }
 
 // NetstringAuthFailed logs "ERROR: netstring authentication failed, s=PKT, autotoken=TRAILER"
@@ -507,9 +583,21 @@ func RetryingStop(e *logrus.Entry, rsc string) {
 	scriptf(e, "ResourceManager", Info, "Retrying failed stop operation [%s]", rsc)
 }
 
-// StopFailureReboot logs the ResourceManager line "CRIT: Resource STOP failure. Reboot required!".
+// StopFailureReboot logs the ResourceManager lines "CRIT: Resource STOP failure. Reboot
+// required!" and "CRIT: Killing heartbeat ungracefully!" (a stop failed and the resource runs).
 func StopFailureReboot(e *logrus.Entry) {
 	scriptf(e, "ResourceManager", Crit, "Resource STOP failure. Reboot required!")
+	scriptf(e, "ResourceManager", Crit, "Killing heartbeat ungracefully!")
+}
+
+// NotLSBCompliant logs the three ResourceManager lines of a stop that failed although the
+// resource RSC is not running: "ERROR: Resource script for RSC probably not LSB-compliant.",
+// "WARN: it (RSC) MUST succeed on a stop when already stopped" and "WARN: Machine reboot
+// narrowly avoided!".
+func NotLSBCompliant(e *logrus.Entry, rsc string) {
+	scriptf(e, "ResourceManager", Err, "Resource script for %s probably not LSB-compliant.", rsc)
+	scriptf(e, "ResourceManager", Warning, "it (%s) MUST succeed on a stop when already stopped", rsc)
+	scriptf(e, "ResourceManager", Warning, "Machine reboot narrowly avoided!")
 }
 
 // CannotLocateScript logs the ResourceManager line "ERROR: Cannot locate resource script NAME".
@@ -530,3 +618,38 @@ func HarcRunning(e *logrus.Entry, rcdir, event string, args ...string) {
 func IPRequestResp(e *logrus.Entry, group, ok, weown string) {
 	Log(Script(e, "ip-request-resp", ""), Info, "received ip-request-resp "+group+" "+ok+" "+weown)
 }
+
+// ---- heartbeat-go's own lines (no 3.0.6 counterpart) ----
+
+// StartFailuresExhausted logs "CRIT: Resource group GROUP failed to start N time(s) here:
+// leaving it stopped on NODE" (3.0.6 has no start-failure limit, spec 9.1 item 10).
+func StartFailuresExhausted(e *logrus.Entry, group string, n int, node string) {
+	logf(e, Crit, "Resource group %s failed to start %d time(s) here: leaving it stopped on %s", group, n, node)
+}
+
+// FencingFailed logs "CRIT: Fencing this node failed: ERR; keeping the group claimed here"
+// (3.0.6 reboots and cannot fail that way).
+func FencingFailed(e *logrus.Entry, err error) {
+	logf(e, Crit, "Fencing this node failed: %v; keeping the group claimed here", err)
+}
+
+// PacketsSuppressed logs "WARN: N more packet(s) from ADDR failed authentication or
+// decoding", the count of failures not reported since the last report (3.0.6 reports
+// every one).
+func PacketsSuppressed(e *logrus.Entry, n int, addr string) {
+	logf(e, Warning, "%d more packet(s) from %s failed authentication or decoding", n, addr)
+}
+
+// BadPacket logs "ERROR: dropping bad packet from ADDR: ERR" (a datagram that does not
+// decode; 3.0.6 logs parser-specific lines).
+func BadPacket(e *logrus.Entry, addr string, err error) {
+	logf(e, Err, "dropping bad packet from %s: %v", addr, err)
+}
+
+// EncodeFailed logs "ERROR: encoding message: ERR" (an outgoing message that cannot be
+// encoded or signed is not sent).
+func EncodeFailed(e *logrus.Entry, err error) { logf(e, Err, "encoding message: %v", err) }
+
+// SendFailed logs "debug: sending: ERR" (a medium refused a datagram; 3.0.6 logs nothing
+// comparable at the default level).
+func SendFailed(e *logrus.Entry, err error) { logf(e, Debug, "sending: %v", err) }

@@ -2,6 +2,7 @@ package halog
 
 import (
 	"bytes"
+	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -140,13 +141,39 @@ func lineCases(datagrams map[string][]byte) []lineCase {
 		{"StopFailureReboot", true, `^CRIT: Resource STOP failure\. Reboot required!$`, func(e *logrus.Entry, m []string) { StopFailureReboot(e) }},
 		{"CannotLocateScript", true, `^ERROR: Cannot locate resource script (\S+)$`, func(e *logrus.Entry, m []string) { CannotLocateScript(e, m[1]) }},
 		{"HarcRunning", true, `^info: Running (\S+rc\.d)/(\S+) \S+( .*)?$`, func(e *logrus.Entry, m []string) { HarcRunning(e, m[1], m[2], strings.Fields(m[3])...) }},
+		{"CancellingStandby", false, `^Cancelling pending standby operation$`, func(e *logrus.Entry, m []string) { CancellingStandby(e) }},
+		{"StandbyInProgress", false, `^Standby in progress- new request from (\w+) ignored \[(\d+) seconds left\]$`, func(e *logrus.Entry, m []string) {
+			StandbyInProgress(e, m[1], time.Duration(u64(m[2]))*time.Second)
+		}},
+		{"StandbyIgnoredOtherInFlux", false, `^standby message \[(\w+)\] from (\w+) ignored\.  Other side is in flux\.$`, func(e *logrus.Entry, m []string) { StandbyIgnoredOtherInFlux(e, m[1], m[2]) }},
+		{"StandbyIgnoredLocalInFlux", false, `^standby message \[(\w+)\] from (\w+) ignored\.  local resources in flux\.$`, func(e *logrus.Entry, m []string) { StandbyIgnoredLocalInFlux(e, m[1], m[2]) }},
+		{"StandbyNoReply", false, `^No reply to standby request\.`, func(e *logrus.Entry, m []string) { StandbyNoReply(e) }},
+		{"BadNakSeq", false, `^should_drop_message: bad nak seq number$`, func(e *logrus.Entry, m []string) { BadNakSeq(e) }},
+		{"BadSequenceNumber", false, `^should_drop_message: bad sequence number$`, func(e *logrus.Entry, m []string) { BadSequenceNumber(e) }},
+		{"ReplayAttack", false, `^should_drop_message: attempted replay attack \[(\w+)\]\? \[gen = (\d+), curgen = (\d+)\]$`, func(e *logrus.Entry, m []string) { ReplayAttack(e, m[1], u64(m[2]), u64(m[3])) }},
+		{"LostALot", false, `^lost a lot of packets!$`, func(e *logrus.Entry, m []string) { LostALot(e) }},
+		{"BadNetstringAuth", false, `^Bad/invalid netstring auth string$`, func(e *logrus.Entry, m []string) { BadNetstringAuth(e) }},
+		{"InvalidAuthType", false, `^Invalid authentication type \[(\d+)\] in message!$`, func(e *logrus.Entry, m []string) { InvalidAuthType(e, num(m[1])) }},
+		{"BadAuthToken", false, `^Bad/invalid auth token, authtoken=\(nil\)$`, func(e *logrus.Entry, m []string) { BadAuthToken(e, nil) }},
+		{"FailedAuthentication", false, `^string2msg_ll: node \[(\S+)\] failed authentication$`, func(e *logrus.Entry, m []string) { FailedAuthentication(e, m[1]) }},
+		{"NotLSBCompliant", true, `^ERROR: Resource script for (\S+) probably not LSB-compliant\.$`, func(e *logrus.Entry, m []string) { NotLSBCompliant(e, m[1]) }},
+		// heartbeat-go's own lines: only in specOnly.
+		{"StartFailuresExhausted", false, `^Resource group (\S+) failed to start (\d+) time\(s\) here: leaving it stopped on (\w+)$`, func(e *logrus.Entry, m []string) {
+			StartFailuresExhausted(e, m[1], num(m[2]), m[3])
+		}},
+		{"FencingFailed", false, `^Fencing this node failed: `, func(e *logrus.Entry, m []string) { FencingFailed(e, errors.New("x")) }},
+		{"PacketsSuppressed", false, `^(\d+) more packet\(s\) from (\S+) failed`, func(e *logrus.Entry, m []string) { PacketsSuppressed(e, num(m[1]), m[2]) }},
+		{"BadPacket", false, `^dropping bad packet from `, func(e *logrus.Entry, m []string) { BadPacket(e, "x", errors.New("x")) }},
+		{"EncodeFailed", false, `^encoding message: `, func(e *logrus.Entry, m []string) { EncodeFailed(e, errors.New("x")) }},
+		{"SendFailed", false, `^sending: `, func(e *logrus.Entry, m []string) { SendFailed(e, errors.New("x")) }},
 		{"IPRequestResp", true, `^received ip-request-resp (\S+) (\S+) (\S+)$`, func(e *logrus.Entry, m []string) { IPRequestResp(e, m[1], m[2], m[3]) }},
 	}
 }
 
 // specOnly are the catalogue lines no capture contains, checked against the spec's text
-// (§6.3, §2.5, §3.2, §5.9; wording confirmed in the 3.0.6 binaries and scripts), rendered
-// at 2026-11-22 17:16:40 UTC on node1 by pid 4953.
+// (§6.3, §2.5, §3.2, §5.9; wording confirmed in the 3.0.6 binaries and scripts) or, for
+// heartbeat-go's own lines, against their documented text, rendered at 2026-11-22
+// 17:16:40 UTC on node1 by pid 4953.
 var specOnly = map[string]struct {
 	call func(e *logrus.Entry)
 	want string
@@ -160,7 +187,55 @@ var specOnly = map[string]struct {
 	"RetryingStop": {func(e *logrus.Entry) { RetryingStop(e, "spectest::beta") },
 		"2026/11/22_17:16:40  ResourceManager(default)[4953]:    info: Retrying failed stop operation [spectest::beta]\n"},
 	"StopFailureReboot": {func(e *logrus.Entry) { StopFailureReboot(e) },
-		"2026/11/22_17:16:40  ResourceManager(default)[4953]:    CRIT: Resource STOP failure. Reboot required!\n"},
+		"2026/11/22_17:16:40  ResourceManager(default)[4953]:    CRIT: Resource STOP failure. Reboot required!\n" +
+			"2026/11/22_17:16:40  ResourceManager(default)[4953]:    CRIT: Killing heartbeat ungracefully!\n"},
+	"NotLSBCompliant": {func(e *logrus.Entry) { NotLSBCompliant(e, "spectest::beta") },
+		"2026/11/22_17:16:40  ResourceManager(default)[4953]:    ERROR: Resource script for spectest::beta probably not LSB-compliant.\n" +
+			"2026/11/22_17:16:40  ResourceManager(default)[4953]:    WARN: it (spectest::beta) MUST succeed on a stop when already stopped\n" +
+			"2026/11/22_17:16:40  ResourceManager(default)[4953]:    WARN: Machine reboot narrowly avoided!\n"},
+	"CancellingStandby": {CancellingStandby,
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: info: Cancelling pending standby operation\n"},
+	"StandbyInProgress": {func(e *logrus.Entry) { StandbyInProgress(e, "node2", 8001*time.Millisecond) },
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: WARN: Standby in progress- new request from node2 ignored [9 seconds left]\n"},
+	"StandbyInProgress when the timer ran out": {func(e *logrus.Entry) { StandbyInProgress(e, "node1", -time.Hour) },
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: WARN: Standby in progress- new request from node1 ignored [0 seconds left]\n"},
+	"StandbyIgnoredOtherInFlux": {func(e *logrus.Entry) { StandbyIgnoredOtherInFlux(e, "me", "node2") },
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: WARN: standby message [me] from node2 ignored.  Other side is in flux.\n"},
+	"StandbyIgnoredLocalInFlux": {func(e *logrus.Entry) { StandbyIgnoredLocalInFlux(e, "me", "node2") },
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: WARN: standby message [me] from node2 ignored.  local resources in flux.\n"},
+	"StandbyNoReply": {StandbyNoReply,
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: WARN: No reply to standby request.  Standby request cancelled.\n"},
+	"BadNakSeq": {BadNakSeq,
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: ERROR: should_drop_message: bad nak seq number\n"},
+	"BadSequenceNumber": {BadSequenceNumber,
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: ERROR: should_drop_message: bad sequence number\n"},
+	"ReplayAttack": {func(e *logrus.Entry) { ReplayAttack(e, "node2", 1795367801, 1795367802) },
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: ERROR: should_drop_message: attempted replay attack [node2]? [gen = 1795367801, curgen = 1795367802]\n"},
+	"LostALot": {LostALot,
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: ERROR: lost a lot of packets!\n"},
+	"BadNetstringAuth": {BadNetstringAuth,
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: WARN: Bad/invalid netstring auth string\n"},
+	"InvalidAuthType": {func(e *logrus.Entry) { InvalidAuthType(e, 3) },
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: WARN: Invalid authentication type [3] in message!\n"},
+	"BadAuthToken": {func(e *logrus.Entry) { BadAuthToken(e, nil) },
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: WARN: Bad/invalid auth token, authtoken=(nil)\n"},
+	"FailedAuthentication": {func(e *logrus.Entry) { FailedAuthentication(e, "node2") },
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: WARN: string2msg_ll: node [node2] failed authentication\n"},
+	"FailedAuthentication without a source": {func(e *logrus.Entry) { FailedAuthentication(e, "") },
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: WARN: string2msg_ll: node [?] failed authentication\n"},
+	// heartbeat-go's own lines.
+	"StartFailuresExhausted": {func(e *logrus.Entry) { StartFailuresExhausted(e, "10.250.0.100/24/eth0", 1, "node1") },
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: CRIT: Resource group 10.250.0.100/24/eth0 failed to start 1 time(s) here: leaving it stopped on node1\n"},
+	"FencingFailed": {func(e *logrus.Entry) { FencingFailed(e, errors.New("sysrq: permission denied")) },
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: CRIT: Fencing this node failed: sysrq: permission denied; keeping the group claimed here\n"},
+	"PacketsSuppressed": {func(e *logrus.Entry) { PacketsSuppressed(e, 12, "10.250.0.2") },
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: WARN: 12 more packet(s) from 10.250.0.2 failed authentication or decoding\n"},
+	"BadPacket": {func(e *logrus.Entry) { BadPacket(e, "10.250.0.2:694", errors.New("truncated")) },
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: ERROR: dropping bad packet from 10.250.0.2:694: truncated\n"},
+	"EncodeFailed": {func(e *logrus.Entry) { EncodeFailed(e, errors.New("too large")) },
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: ERROR: encoding message: too large\n"},
+	"SendFailed": {func(e *logrus.Entry) { SendFailed(e, errors.New("network is unreachable")) },
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: debug: sending: network is unreachable\n"},
 	"CannotLocateScript": {func(e *logrus.Entry) { CannotLocateScript(e, "nosuch") },
 		"2026/11/22_17:16:40  ResourceManager(default)[4953]:    ERROR: Cannot locate resource script nosuch\n"},
 	"RunningResource without arguments": {func(e *logrus.Entry) { RunningResource(e, "/etc/init.d/apache2", nil, "start") },
@@ -255,6 +330,7 @@ func TestLinesFromSpec(t *testing.T) {
 			var buf bytes.Buffer
 			logger := logrus.New()
 			logger.Out = &buf
+			logger.SetLevel(logrus.DebugLevel)
 			logger.Formatter = &Formatter{Host: "node1", Zone: time.UTC, SyslogMsgFmt: true, PID: 4953}
 			c.call(logger.WithTime(at))
 			if buf.String() != c.want {
@@ -286,9 +362,11 @@ func TestEveryLineFunctionIsTested(t *testing.T) {
 func TestLinePriorities(t *testing.T) {
 	logger, hook := logtest.NewNullLogger()
 	e := logger.WithTime(time.Unix(0, 0))
+	logger.SetLevel(logrus.DebugLevel)
 	LateHeartbeatDead(e, "node1", 5310*time.Millisecond)
 	GivingUpOnFailure(e, "spectest::beta")
 	NodeDead(e, "node1")
+	SendFailed(e, errors.New("network is unreachable"))
 	entries := hook.AllEntries()
 	want := []struct {
 		p     Priority
@@ -298,6 +376,7 @@ func TestLinePriorities(t *testing.T) {
 		{Crit, logrus.ErrorLevel, nil},
 		{Crit, logrus.ErrorLevel, ScriptTag{Name: "ResourceManager"}},
 		{Warning, logrus.WarnLevel, nil},
+		{Debug, logrus.DebugLevel, nil},
 	}
 	if len(entries) != len(want) {
 		t.Fatalf("%d entries, want %d", len(entries), len(want))
@@ -310,6 +389,16 @@ func TestLinePriorities(t *testing.T) {
 	}
 	if msg := entries[1].Message; msg != "CRIT: Giving up resources due to failure of spectest::beta" {
 		t.Errorf("script message %q", msg)
+	}
+}
+
+// TestBadAuthTokenAddress checks that a token that is there is shown as an address, as
+// 3.0.6's "%p" shows it.
+func TestBadAuthTokenAddress(t *testing.T) {
+	logger, hook := logtest.NewNullLogger()
+	BadAuthToken(logger.WithTime(time.Unix(0, 0)), []byte("1 nodigest"))
+	if msg := hook.LastEntry().Message; !regexp.MustCompile(`^Bad/invalid auth token, authtoken=0x[0-9a-f]+$`).MatchString(msg) {
+		t.Errorf("message %q", msg)
 	}
 }
 
