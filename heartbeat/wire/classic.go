@@ -211,12 +211,3 @@ func replaceInPlace(b []byte, old, new byte) {
 		}
 	}
 }
-
-// appendNetMessage appends "###\n" fields "%%%\n".
-func appendNetMessage(dst []byte, fields []Field) []byte {
-	dst = append(dst, netStart...)
-	for _, f := range fields {
-		dst = appendNetField(dst, f)
-	}
-	return append(dst, netEnd...)
-}

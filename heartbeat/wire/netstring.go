@@ -34,7 +34,7 @@ func readNetstring(b []byte, off int) (data []byte, next int, err error) {
 	case i == len(b):
 		return nil, 0, fmt.Errorf("offset %d: netstring length: %w", off, io.ErrUnexpectedEOF)
 	case i == off || b[i] != ':':
-		return nil, 0, fmt.Errorf("offset %d: %w: no digits before ':'", off, ErrBadLength)
+		return nil, 0, fmt.Errorf("offset %d: %w: want digits and ':'", off, ErrBadLength)
 	case i-off > 1 && b[off] == '0':
 		return nil, 0, fmt.Errorf("offset %d: %w: leading zero", off, ErrBadLength)
 	case n > MaxSize:
@@ -282,4 +282,13 @@ func appendNetField(dst []byte, f Field) []byte {
 	dst = append(dst, '=')
 	dst = append(dst, f.Value...)
 	return append(dst, ',')
+}
+
+// appendNetMessage appends "###\n" fields "%%%\n".
+func appendNetMessage(dst []byte, fields []Field) []byte {
+	dst = append(dst, netStart...)
+	for _, f := range fields {
+		dst = appendNetField(dst, f)
+	}
+	return append(dst, netEnd...)
 }
