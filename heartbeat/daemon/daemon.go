@@ -200,6 +200,11 @@ func runOnce(ctx context.Context, cfg *config.Config, o Options, log *logrus.Ent
 	if o.Status != nil {
 		o.Status(loop)
 	}
+	stopOperator, err := startOperator(ctx, cfg, o, loop, requests, log, logs)
+	if err != nil {
+		return err
+	}
+	defer stopOperator()
 	lctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go forwardSignals(lctx, sigs, requests, cfg, log, logs)
