@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,9 +42,8 @@ func idle(ctx context.Context, n *cluster.Node, c *cluster.Cluster) error {
 }
 
 // TestGoFailover runs two heartbeat-go nodes with the lab configuration:
-// node1 takes its group soon after both are up, node2 takes it over after
-// node1's daemon is killed, and gets it back... no: a killed node keeps its
-// resources, so the test removes them as the lab did.
+// node1 takes its group soon after both are up, runs with a real-time
+// policy, and node2 takes the group over after node1's daemon is killed.
 func TestGoFailover(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
@@ -67,6 +67,12 @@ func TestGoFailover(t *testing.T) {
 	if err := idle(ctx, n2, c); err != nil {
 		t.Fatal(err)
 	}
+	// realtime on (the default): every thread runs SCHED_RR and the
+	// memory is locked, as 3.0.6 does.
+	if err := realtime(n1); err != nil {
+		log, _ := n1.ReadLog()
+		t.Fatalf("%v\n%s", err, log)
+	}
 	if err := n1.Kill(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -76,4 +82,40 @@ func TestGoFailover(t *testing.T) {
 	if err := cluster.WaitFor(ctx, "node2 to take the group", func() error { return holds(ctx, n2, c) }); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// realtime checks that every thread of node n's daemon runs SCHED_RR and
+// that its memory is locked.
+func realtime(n *cluster.Node) error {
+	for _, p := range n.Pids() {
+		if p.Comm != "heartbeat" {
+			continue
+		}
+		tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", p.Host))
+		if err != nil {
+			return err
+		}
+		for _, task := range tasks {
+			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/stat", p.Host, task.Name()))
+			if err != nil {
+				return err
+			}
+			// Field 41 is the policy; the command name (field 2) has no blank here.
+			f := strings.Fields(string(b))
+			if len(f) < 41 || f[40] != "2" {
+				return fmt.Errorf("%s: thread %s of pid %d has policy %v, want 2 (SCHED_RR)", n.Name, task.Name(), p.Host, f[40:41])
+			}
+		}
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Host))
+		if err != nil {
+			return err
+		}
+		for _, line := range strings.Split(string(status), "\n") {
+			if strings.HasPrefix(line, "VmLck:") && strings.Fields(line)[1] == "0" {
+				return fmt.Errorf("%s: memory not locked: %s", n.Name, line)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("%s: no heartbeat process", n.Name)
 }

@@ -41,6 +41,9 @@ type Options struct {
 	Ready func()
 	// Status, if set, receives the loop so API servers can read snapshots.
 	Status func(*heartbeat.Loop)
+	// NoRealtime is heartbeat -l: no memory locking, no real-time policy
+	// even with ha.cf's `realtime on`.
+	NoRealtime bool
 }
 
 func (o *Options) defaults() {
@@ -83,7 +86,9 @@ func Run(ctx context.Context, cfg *config.Config, o Options) error {
 			halog.Log(log, priority(l.Prio), l.Text)
 		}
 	}
-	halog.ConfigValidated(log, config.Version)
+	if cfg.HACF.Realtime && !o.NoRealtime {
+		goRealtime(log, cfg.HACF.RTPrio)
+	}
 
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
