@@ -32,6 +32,9 @@ func (k *Keys) Key(index int) (Key, bool) {
 
 // ActiveKey returns the key that signs outgoing packets.
 func (k *Keys) ActiveKey() (Key, bool) {
+	if k == nil {
+		return Key{}, false
+	}
 	return k.Key(k.Active)
 }
 

@@ -38,3 +38,13 @@ func TestCRCNoZeroPadding(t *testing.T) {
 	}
 	t.Fatal("no short crc found in 1000 inputs")
 }
+
+func TestNilKeys(t *testing.T) {
+	var k *Keys
+	if _, ok := k.ActiveKey(); ok {
+		t.Error("nil Keys has an active key")
+	}
+	if _, ok := k.Key(1); ok {
+		t.Error("nil Keys has key 1")
+	}
+}
