@@ -1,6 +1,6 @@
 // Command heartbeat is heartbeat-go's daemon, a drop-in for heartbeat 3.0.6
-// in v1 (haresources) mode. This main only parses the command line of
-// 3.0.6 (spec 7.4) plus -t, and maps errors to exit codes.
+// in v1 (haresources) mode. It parses the command line of 3.0.6 (spec
+// 7.4) plus -t, daemonises, and maps errors to exit codes.
 package main
 
 import (
@@ -69,8 +69,20 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	case opts.check:
 		return check(stdout, config.Load(config.Options{}))
 	}
-	fmt.Fprintln(stderr, "heartbeat: not implemented yet: this build of heartbeat-go only supports -t, -D, -DW and -V")
-	return exitFailure
+	if opts.restarting {
+		// 3.0.6 re-execs itself as -R -C STATE keeping its resources;
+		// heartbeat-go restarts inside the process and never passes them.
+		fmt.Fprintf(stderr, "heartbeat: -R -C %s: ignored, starting normally\n", opts.currentState)
+	}
+	switch {
+	case opts.kill:
+		return kill(stderr)
+	case opts.status:
+		return status(stdout)
+	case opts.reload:
+		return reload(opts, stderr)
+	}
+	return start(opts, stderr)
 }
 
 var errVersion = errors.New("version printed")

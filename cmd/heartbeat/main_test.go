@@ -106,8 +106,8 @@ func TestFlags(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "3.0.6 (heartbeat-go ") {
 		t.Errorf("-V: exit %d, %q", code, out)
 	}
-	if code, _, errOut := runMain(t, t.TempDir(), "-f"); code != 1 || !strings.Contains(errOut, "not implemented yet") {
-		t.Errorf("-f: exit %d, %q", code, errOut)
+	if code, _, errOut := runMain(t, t.TempDir(), "-f"); code != 6 || !strings.Contains(errOut, "ERROR: Configuration error, heartbeat not started.") {
+		t.Errorf("-f without configuration: exit %d, %q", code, errOut)
 	}
 }
 
