@@ -500,7 +500,6 @@ func hbparameter(r *runner) int {
 	return r.print(map[string]string{"parameter": name, "value": v}, text, exitOK)
 }
 
-
 const usage = `Usage: cl_status <sub-command> [<options>] [<parameters>]
 
 Sub-commands:

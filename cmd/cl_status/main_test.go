@@ -103,8 +103,8 @@ func TestGolden(t *testing.T) {
 func TestStopped(t *testing.T) {
 	e := env{socket: filepath.Join(t.TempDir(), "none"), host: "node1"}
 	tests := []struct {
-		args       []string
-		code       int
+		args        []string
+		code        int
 		out, errOut string
 	}{
 		{[]string{"hbstatus"}, 1, "Heartbeat is stopped on this machine.\n", ""},
