@@ -190,6 +190,7 @@ type Node struct {
 	shuttingDown  bool
 	done          bool
 	restartAt     time.Time // partition heal: give up and restart then
+	healing       bool      // a heal release of the foreign groups is queued or running
 	restart       bool      // the loop must restart the node (new generation)
 	fenceNeeded   bool
 }
@@ -434,7 +435,7 @@ func (n *Node) Receive(now time.Time, m Msg, link string) {
 	case tShutdone:
 		n.onShutdone(now, p)
 	case tStarting:
-		n.onStarting(now, p)
+		n.onStarting(now, p, m)
 	case tResource:
 		n.onResource(now, p, m)
 	case tAskResources:
@@ -493,6 +494,8 @@ func (n *Node) sequence(now time.Time, p *peer, m Msg) bool {
 		halog.LostALot(n.log)
 		p.rexmit = map[uint64]time.Time{}
 	case seqReturn:
+		// A peer first heard now has no earlier status to tell its kind.
+		p.isGo = m.Get(fImpl) == "go"
 		n.returning(now, p)
 	}
 	if v.accepted() && p.protocol && p.seq.inOrder() && seq%10 == p.ackTrigger {
@@ -668,8 +671,12 @@ func (n *Node) report(now time.Time, info string) {
 }
 
 // onStarting: a peer (re)started its resource protocol and asks for our holding.
-func (n *Node) onStarting(now time.Time, p *peer) {
-	p.stable = false
+func (n *Node) onStarting(now time.Time, p *peer, m Msg) {
+	// A starting retransmitted after the peer's later messages (lost in
+	// a partition at its start) is stale: the peer will not report again.
+	if seq, ok := parseHex(m.Get(fSeq)); !ok || seq >= p.seq.last {
+		p.stable = false
+	}
 	if n.cfg.AutoFailback == FailbackLegacy {
 		return
 	}
@@ -690,6 +697,12 @@ func (n *Node) onResource(now time.Time, p *peer, m Msg) {
 		p.hold = h
 	} else {
 		p.hold |= h
+	}
+	if p.isGo && n.hold&HoldLocal != 0 && p.hold&HoldForeign != 0 && m.Get(fInfo) != infoHeal {
+		// A heartbeat-go peer claims our groups (a partition or freeze
+		// that only it noticed): tell it we hold them, so that it
+		// releases them (audit). Answers are never answered.
+		n.report(now, infoHeal)
 	}
 	if !m.Has(fIsStable) {
 		return
@@ -862,6 +875,7 @@ func (n *Node) JobDone(now time.Time, r JobResult) {
 		}
 		n.done = true
 	case "heal":
+		n.healing = false
 		n.hold &^= HoldForeign
 		n.report(now, "")
 	}
@@ -1070,6 +1084,10 @@ func (n *Node) peerDead(now time.Time, p *peer) {
 	n.queue(Job{Kind: jobAcquire, Groups: n.startable(n.groupsOfNode(p.name)), Why: "mach_down", Peer: p.name})
 }
 
+// infoHeal marks a resource report that answers a heartbeat-go peer
+// claiming our groups.
+const infoHeal = "heal"
+
 // returning handles a status from a peer we declared dead (spec 5.8).
 func (n *Node) returning(now time.Time, p *peer) {
 	halog.ReturningAfterPartition(n.log, p.name)
@@ -1080,22 +1098,26 @@ func (n *Node) returning(now time.Time, p *peer) {
 	if p.isGo {
 		// Both sides are heartbeat-go: the preferred owner of each group
 		// keeps it and only the other side releases (3.0.6 restarts both).
+		// Each side reports what it holds now; a side that finds the
+		// peer claiming its own groups releases them (audit).
 		p.stable = true
-		n.queue(Job{Kind: jobRelease, Groups: n.runningOf(HoldForeign), Why: "heal"})
+		n.report(now, "")
 		return
 	}
 	n.restartAt = now.Add(partitionDelay)
 }
 
-// runningOf lists the running groups of a set.
-func (n *Node) runningOf(set Holding) []int {
-	var idx []int
-	for _, i := range n.groupsOf(set) {
-		if n.running[i] {
-			idx = append(idx, i)
-		}
+// heal releases every foreign group, so that in a heartbeat-go cluster
+// the preferred owner keeps its groups when both sides claim them. It
+// releases all of them, not only those running now: a takeover queued
+// just before the peer came back may still be starting one (stopping a
+// stopped group is harmless, as 3.0.6's givegroup assumes).
+func (n *Node) heal() {
+	if n.healing || n.shuttingDown {
+		return
 	}
-	return idx
+	n.healing = true
+	n.queue(Job{Kind: jobRelease, Groups: n.groupsOf(HoldForeign), Why: "heal"})
 }
 
 // onIPRequest: legacy mode, the peer wants its group back.
@@ -1178,6 +1200,11 @@ func (n *Node) audit() {
 		}
 		if n.hold&HoldForeign != 0 && p.hold&HoldLocal != 0 {
 			halog.BothOwnForeign(n.log)
+			if p.isGo {
+				// Both took the groups while they could not hear each
+				// other: the owner keeps them, we release.
+				n.heal()
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package heartbeat
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -520,4 +521,140 @@ func TestSimFrozenNodeLateHeartbeat(t *testing.T) {
 		t.Fatalf("a freeze shorter than deadtime killed the node\n%s", s.logs())
 	}
 	s.requireHolders("node1")
+}
+
+// simFault is one step of TestSimRandomFaults: what an operator or the
+// environment does to the cluster.
+type simFault int
+
+const (
+	faultKill     simFault = iota // kill -9 of the daemon; the machine's resources die with it
+	faultFreeze                   // SIGSTOP, a pause, SIGCONT
+	faultCut                      // link down, a pause, link up
+	faultStop                     // graceful stop (SIGTERM)
+	faultStart                    // start a stopped daemon
+	faultStandby                  // hb_standby all|local|foreign|failback
+	faultTakeover                 // hb_takeover all|local|foreign|failback
+	numFaults
+)
+
+var faultNames = [...]string{"kill", "freeze", "cut", "stop", "start", "standby", "takeover"}
+
+func (f simFault) String() string { return faultNames[f] }
+
+// simSettle is long enough for anything a fault sets off to finish:
+// initdead, deadtime plus a takeover, a standby exchange.
+const simSettle = 30 * time.Second
+
+// TestSimRandomFaults drives 50 seeded random fault sequences on a two-node
+// cluster and checks after every step, once the cluster has settled, that
+// the group runs on exactly one node when any daemon runs (on none when
+// none does), that each node's own view of what runs there is the truth,
+// and that every running node is stable (rscstatus is not "transition").
+// Some steps fire two faults back to back without settling in between.
+func TestSimRandomFaults(t *testing.T) {
+	for seed := range uint64(50) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 0x6865617274))
+			mode := []AutoFailback{FailbackOn, FailbackOff}[rng.IntN(2)]
+			s := newSim(t, mode)
+			s.start("node1")
+			s.start("node2")
+			s.run(simSettle)
+			var trail []string
+			s.requireSettled(trail)
+			for range 20 {
+				for range 1 + rng.IntN(2) {
+					trail = append(trail, s.fault(rng))
+				}
+				s.run(simSettle)
+				s.requireSettled(trail)
+			}
+		})
+	}
+}
+
+// fault applies one random fault to a random node and describes it.
+func (s *sim) fault(rng *rand.Rand) string {
+	sn := s.nodes[rng.IntN(len(s.nodes))]
+	f := simFault(rng.IntN(int(numFaults)))
+	sets := []string{"all", "local", "foreign", "failback"}
+	at := fmt.Sprintf("+%v %s %s", s.now.Sub(simEpoch), f, sn.name)
+	switch f {
+	case faultKill:
+		if sn.up {
+			s.kill(sn.name)
+			clear(sn.running) // a crash: the machine's resources die with it
+		}
+	case faultFreeze, faultCut:
+		d := time.Duration(500+rng.IntN(12_000)) * time.Millisecond
+		at += " for " + d.String()
+		if f == faultFreeze {
+			sn.frozen = true
+			s.run(d)
+			sn.frozen = false
+		} else {
+			s.cut = true
+			s.run(d)
+			s.cut = false
+		}
+	case faultStop:
+		if sn.up {
+			sn.n.Shutdown(s.now)
+			s.flush(sn)
+		}
+	case faultStart:
+		if !sn.up {
+			s.start(sn.name)
+		}
+	case faultStandby, faultTakeover:
+		set := sets[rng.IntN(len(sets))]
+		at += " " + set
+		if !sn.up {
+			break
+		}
+		if f == faultStandby {
+			h, _ := ParseHolding(set)
+			sn.n.Standby(s.now, h)
+		} else {
+			sn.n.Takeover(s.now, set)
+		}
+		s.flush(sn)
+	}
+	return at
+}
+
+// requireSettled checks the invariants of TestSimRandomFaults.
+func (s *sim) requireSettled(trail []string) {
+	s.t.Helper()
+	fail := func(format string, args ...any) {
+		s.t.Helper()
+		s.t.Fatalf("after %s:\n%s\n%s", strings.Join(trail, "\n"), fmt.Sprintf(format, args...), s.logs())
+	}
+	var up []string
+	for _, sn := range s.nodes {
+		if !sn.up {
+			if len(sn.running) > 0 {
+				fail("%s is down but runs %v", sn.name, sn.running)
+			}
+			continue
+		}
+		up = append(up, sn.name)
+		st := sn.n.Snapshot()
+		if st.Hold == "transition" {
+			fail("%s is not stable", sn.name)
+		}
+		for g, run := range st.Running {
+			if run != sn.running[g] {
+				fail("%s believes group %d running=%t, truth %t", sn.name, g, run, sn.running[g])
+			}
+		}
+	}
+	holders := s.holders(0)
+	switch {
+	case len(up) == 0 && len(holders) != 0:
+		fail("no daemon runs but the group runs on %v", holders)
+	case len(up) > 0 && len(holders) != 1:
+		fail("daemons %v run, the group runs on %v", up, holders)
+	}
 }
