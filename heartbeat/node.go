@@ -182,9 +182,12 @@ type Node struct {
 	standby     standbyRole
 	standbySet  Holding
 	standbyFrom string
-	standbyEnd  time.Time
-	initialDone bool
-	failures    []int
+	standbyEnd  time.Time // until then we wait for the peer's answer
+	// standbyWaiting: we sent "me" and wait for "other", or sent "other"
+	// and wait for "done"; 3.0.6 cancels the standby after standbyTimeout.
+	standbyWaiting bool
+	initialDone    bool
+	failures       []int
 
 	shutdownAsked bool
 	shuttingDown  bool
@@ -322,7 +325,7 @@ func (n *Node) NextDeadline() time.Time {
 	if n.rstate == rRscRcvd || n.rstate == rBothStarting {
 		earlier(n.rscrcvdAt.Add(requestDelay))
 	}
-	if n.standby == standbyMe {
+	if n.standbyWaiting {
 		earlier(n.standbyEnd)
 	}
 	earlier(n.restartAt)
@@ -357,9 +360,9 @@ func (n *Node) Tick(now time.Time) {
 		halog.LocalTransitionCompleted(n.log)
 		n.becomeStable(now, "T_RESOURCES(us)")
 	}
-	if n.standby == standbyMe && !now.Before(n.standbyEnd) {
+	if n.standbyWaiting && !now.Before(n.standbyEnd) {
 		halog.StandbyNoReply(n.log)
-		n.standby = standbyNone
+		n.standby, n.standbyWaiting = standbyNone, false
 	}
 	if !n.restartAt.IsZero() && !now.Before(n.restartAt) {
 		n.restartAt = time.Time{}
@@ -544,7 +547,7 @@ func (n *Node) onRexmit(now time.Time, p *peer, m Msg) {
 			if seq+historySize <= n.seq {
 				reason = "seqno too low"
 			}
-			n.send(now, newMsg(tNakRexmit, fDest, p.name, fFirstseq, strconv.FormatUint(seq, 10), fInfo, reason))
+			n.send(now, newMsg(tNakRexmit, fDest, p.name, fFirstseq, hex(seq), fInfo, reason))
 		case now.Sub(s.resentAt) >= rexmitMinGap:
 			s.resentAt = now
 			n.out = append(n.out, s.out)
@@ -855,7 +858,7 @@ func (n *Node) JobDone(now time.Time, r JobResult) {
 	case "standby-take":
 		halog.StandbyAcquireCompleted(n.log, j.Set.Swap().String())
 		n.hold |= j.Set.Swap()
-		n.standby = standbyNone
+		n.standby, n.standbyWaiting = standbyNone, false
 		n.send(now, newMsg(tAskResources, fRscHold, j.Set.String(), fInfo, "done"))
 		halog.StandbyAcquisitionDone(n.log, j.Set.String())
 		n.initialComplete("auto_failback")
@@ -922,7 +925,7 @@ func (n *Node) askStandby(now time.Time, set Holding) {
 		return
 	}
 	halog.WantsStandby(n.log, n.cfg.Node, set.String())
-	n.standby, n.standbySet, n.standbyEnd = standbyMe, set, now.Add(standbyTimeout)
+	n.standby, n.standbySet, n.standbyEnd, n.standbyWaiting = standbyMe, set, now.Add(standbyTimeout), true
 	n.send(now, newMsg(tAskResources, fRscHold, set.String(), fInfo, "me"))
 }
 
@@ -967,7 +970,7 @@ func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 		default:
 			// 3.0.6 logs the request only once it accepts it.
 			halog.WantsStandby(n.log, p.name, set.String())
-			n.standby, n.standbySet, n.standbyFrom, n.standbyEnd = standbyOther, set, p.name, now.Add(standbyTimeout)
+			n.standby, n.standbySet, n.standbyFrom, n.standbyEnd, n.standbyWaiting = standbyOther, set, p.name, now.Add(standbyTimeout), true
 			n.send(now, newMsg(tAskResources, fRscHold, set.String(), fInfo, "other"))
 		}
 	case "other":
@@ -975,6 +978,7 @@ func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 			return
 		}
 		halog.StandbyPeerCanTake(n.log, p.name, set.String())
+		n.standbyWaiting = false
 		n.hold &^= set
 		n.send(now, newMsg(tResource, fRscHold, n.hold.String(), fRtype, "full", fIsStable, "0", fInfo, "standby"))
 		halog.StandbyGiveUp(n.log, set.String())
@@ -982,12 +986,13 @@ func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 	case "done":
 		switch n.standby {
 		case standbyOther:
+			n.standbyWaiting = false
 			halog.StandbyAcquireFrom(n.log, set.String(), p.name)
 			halog.StandbyAcquire(n.log, set.Swap().String())
 			n.queue(Job{Kind: jobAcquire, Groups: n.startable(n.groupsOf(set.Swap())), Why: "standby-take", Set: set, Peer: p.name})
 		case standbyMe:
 			halog.OtherCompletedStandby(n.log, set.String())
-			n.standby = standbyNone
+			n.standby, n.standbyWaiting = standbyNone, false
 			n.report(now, "")
 		}
 	}
@@ -1047,7 +1052,7 @@ func (n *Node) peerDead(now time.Time, p *peer) {
 	halog.NodeDead(n.log, p.name)
 	if n.standby != standbyNone {
 		halog.CancellingStandby(n.log)
-		n.standby = standbyNone
+		n.standby, n.standbyWaiting = standbyNone, false
 	}
 	d := decideTakeover(takeoverInput{
 		peerHeard:      wasHeard,

@@ -658,3 +658,23 @@ func (s *sim) requireSettled(trail []string) {
 		fail("daemons %v run, the group runs on %v", up, holders)
 	}
 }
+
+func TestSimStandbyNoReply(t *testing.T) {
+	s := newSim(t, FailbackOn)
+	s.start("node1")
+	s.start("node2")
+	s.run(5 * time.Second)
+	// node2 never hears node1's request.
+	s.drop = func(from, to string, m Msg) bool { return m.Type() == tAskResources && to == "node2" }
+	s.node("node1").n.Standby(s.now, HoldAll)
+	s.flush(s.node("node1"))
+	s.run(standbyTimeout + time.Second)
+	s.requireLogged("node1", "No reply to standby request.  Standby request cancelled.")
+	s.requireHolders("node1")
+	// The cancelled request does not block the next one.
+	s.drop = nil
+	s.node("node1").n.Standby(s.now, HoldAll)
+	s.flush(s.node("node1"))
+	s.run(5 * time.Second)
+	s.requireHolders("node2")
+}
