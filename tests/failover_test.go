@@ -119,3 +119,59 @@ func realtime(n *cluster.Node) error {
 	}
 	return fmt.Errorf("%s: no heartbeat process", n.Name)
 }
+
+// TestTimingUnderLoad keeps both CPUs of the machine busy with processes
+// in both nodes while two heartbeat-go nodes run with tight timings: the
+// real-time policy keeps the heartbeats on time, so no late heartbeat and
+// no death is logged.
+func TestTimingUnderLoad(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	bin := cluster.GoBinary(t, "heartbeat")
+	c := cluster.New(t, cluster.Options{HACf: `logfile /var/log/ha-log
+keepalive 200ms
+warntime 1
+deadtime 2
+initdead 4
+bcast eth0
+auto_failback on
+node node1 node2
+`})
+	for _, n := range c.Nodes {
+		if err := n.StartGo(bin, "-f"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range c.Nodes {
+		if err := n.WaitLog(ctx, "Comm_now_up(): updating status to active"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	marks := []int{c.Nodes[0].LogMark(), c.Nodes[1].LogMark()}
+	// Four busy loops per node: twice as many runnable threads as CPUs.
+	for _, n := range c.Nodes {
+		for range 4 {
+			cmd := n.Cmd(ctx, "sh", "-c", "while :; do :; done")
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		}
+	}
+	select {
+	case <-ctx.Done():
+		t.Fatal(ctx.Err())
+	case <-time.After(15 * time.Second):
+	}
+	for i, n := range c.Nodes {
+		log, err := n.ReadLog()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(log[min(marks[i], len(log)):], "\n") {
+			if strings.Contains(line, "Late heartbeat") || strings.Contains(line, "is dead") {
+				t.Errorf("%s under load: %s", n.Name, line)
+			}
+		}
+	}
+}
