@@ -99,6 +99,8 @@ type peer struct {
 	stable     bool
 	isGo       bool
 	rexmit     map[uint64]time.Time // missing seq → when to ask for it
+	replayAt   time.Time            // when a replay of p was last logged
+	replays    int                  // replays of p not logged since then
 	shutdone   bool                 // announced a graceful shutdown
 	rejoined   bool                 // came up while we ran: failback due once it is stable
 	heardUp    bool                 // reqnodes sent
@@ -420,6 +422,12 @@ func (n *Node) Receive(now time.Time, m Msg, link string) {
 		if !n.sequence(now, p, m) {
 			return
 		}
+	} else if gen, ok := parseHex(m.Get(fHg)); ok && p.seq.known && gen < p.seq.gen {
+		// NS_ messages carry no seq, but an older generation is a replay
+		// all the same (3.0.6 processes them: an old NS_ackmsg would
+		// bring a dead peer's link back up).
+		n.replayed(now, p, gen)
+		return
 	}
 	n.heard(now, p, link)
 	if dest := m.Get(fDest); dest != "" && strings.ToLower(dest) != n.cfg.Node {
@@ -477,7 +485,7 @@ func (n *Node) sequence(now time.Time, p *peer, m Msg) bool {
 	v := p.seq.check(gen, seq, isStatus, p.state == stDead)
 	switch v {
 	case seqReplay:
-		halog.ReplayAttack(n.log, p.name, gen, p.seq.gen)
+		n.replayed(now, p, gen)
 	case seqRestart:
 		halog.PeerRestart(n.log, p.name)
 		p.rexmit = map[uint64]time.Time{}
@@ -505,6 +513,22 @@ func (n *Node) sequence(now time.Time, p *peer, m Msg) bool {
 		n.send(now, append(newMsg(tAck, fDest, p.name), KV{fAckseq, hex(seq)}))
 	}
 	return v.accepted()
+}
+
+// replayed logs a message of an older generation of p at most once a
+// second, with the number of those not logged since: 3.0.6 logs every one,
+// so replaying captured packets could fill the disk.
+func (n *Node) replayed(now time.Time, p *peer, gen uint64) {
+	if !p.replayAt.IsZero() && now.Sub(p.replayAt) < time.Second {
+		p.replays++
+		return
+	}
+	if p.replays > 0 {
+		halog.Log(n.log, halog.Warning, fmt.Sprintf("%d more replayed packet(s) from %s dropped", p.replays, p.name))
+		p.replays = 0
+	}
+	p.replayAt = now
+	halog.ReplayAttack(n.log, p.name, gen, p.seq.gen)
 }
 
 // askRexmit sends the retransmission requests that are due.
