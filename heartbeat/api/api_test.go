@@ -160,7 +160,7 @@ func TestHandleErrors(t *testing.T) {
 		{"unknown parameter", []string{"reqtype", "getparm", "pname", "node"}, "result=OK"},
 		{"parameter", []string{"reqtype", "getparm", "pname", "keepalive"}, "pvalue=1 result=OK"},
 		{"unknown request", []string{"reqtype", "bogus"}, "result=badreq"},
-		{"client status", []string{"reqtype", "clientstatus", "node", "node2", "cn", "ipfail"}, "subtype=respond-cstatus cs=offline result=OK"},
+		{"client status", []string{"reqtype", "clientstatus", "node", "node2", "cn", "ipfail"}, "subt=respond-cstatus cs=offline result=OK"},
 		{"client status of unknown node", []string{"reqtype", "clientstatus", "node", "x", "cn", "ipfail"}, "result=badreq info=EINVAL"},
 		{"weight", []string{"reqtype", "nodeweight", "node", "node2"}, "weight=100 result=OK"},
 		{"site", []string{"reqtype", "nodesite", "node", "node2"}, "site= result=OK"},

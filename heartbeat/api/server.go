@@ -321,7 +321,7 @@ func (s *Server) clientStatus(req *wire.Message, st *heartbeat.Status, resp *wir
 	if _, found := lookup(st, name); !found || !cn {
 		return bad(resp, "EINVAL")
 	}
-	resp.Set("subtype", "respond-cstatus")
+	resp.Set("subt", "respond-cstatus")
 	resp.Set("cs", "offline")
 	return ok(resp)
 }
