@@ -17,9 +17,9 @@ import (
 	"github.com/heartbeat-go/heartbeat-go/tests/netns"
 )
 
-// loopFS makes a 32 MiB image in a temp dir, formats it with mkfs.TYPE
+// fsLoopDev makes a 32 MiB image in a temp dir, formats it with mkfs.TYPE
 // and the label, attaches it to a loop device and returns the device.
-func loopFS(t *testing.T, fstype, label string) string {
+func fsLoopDev(t *testing.T, fstype, label string) string {
 	t.Helper()
 	netns.RequireRoot(t)
 	img := filepath.Join(t.TempDir(), "fs.img")
@@ -35,9 +35,9 @@ func loopFS(t *testing.T, fstype, label string) string {
 	return dev
 }
 
-// mountDir returns a fresh directory that is unmounted (lazily, in case a
+// fsMountDir returns a fresh directory that is unmounted (lazily, in case a
 // test failed half-way) when the test ends.
-func mountDir(t *testing.T) string {
+func fsMountDir(t *testing.T) string {
 	t.Helper()
 	d := filepath.Join(t.TempDir(), "mnt")
 	t.Cleanup(func() {
@@ -47,7 +47,7 @@ func mountDir(t *testing.T) string {
 	return d
 }
 
-func newFS(t *testing.T, opts filesystem.Options, args ...string) *filesystem.Agent {
+func fsNewAgent(t *testing.T, opts filesystem.Options, args ...string) *filesystem.Agent {
 	t.Helper()
 	a, err := filesystem.New(args, opts)
 	if err != nil {
@@ -56,8 +56,8 @@ func newFS(t *testing.T, opts filesystem.Options, args ...string) *filesystem.Ag
 	return a
 }
 
-// mountLine returns the /proc/self/mountinfo line for dir, or "".
-func mountLine(t *testing.T, dir string) string {
+// fsMountLine returns the /proc/self/mountinfo line for dir, or "".
+func fsMountLine(t *testing.T, dir string) string {
 	t.Helper()
 	b, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
@@ -71,9 +71,9 @@ func mountLine(t *testing.T, dir string) string {
 	return ""
 }
 
-// holder starts a process that keeps a file in dir open (and, with cwd,
+// fsHolder starts a process that keeps a file in dir open (and, with cwd,
 // its working directory in dir) and returns a channel with its exit error.
-func holder(t *testing.T, dir string, cwd bool) (*exec.Cmd, chan error) {
+func fsHolder(t *testing.T, dir string, cwd bool) (*exec.Cmd, chan error) {
 	t.Helper()
 	cmd := exec.Command("sh", "-c", `exec 3>"$0/held.$$"; exec sleep 600`, dir)
 	if cwd {
@@ -88,7 +88,7 @@ func holder(t *testing.T, dir string, cwd bool) (*exec.Cmd, chan error) {
 	go func() { done <- cmd.Wait(); close(exited) }()
 	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
 	// Wait until sh has opened the file and exec'd sleep.
-	waitFor(t, "the holder to open its file", func() bool {
+	vipWaitFor(t, "the holder to open its file", func() bool {
 		exe, _ := os.Readlink(filepath.Join("/proc", strconv.Itoa(cmd.Process.Pid), "exe"))
 		return strings.HasSuffix(exe, "/sleep")
 	})
@@ -96,9 +96,9 @@ func holder(t *testing.T, dir string, cwd bool) (*exec.Cmd, chan error) {
 }
 
 func TestFilesystemMountStopKillsHolders(t *testing.T) {
-	dev := loopFS(t, "ext4", "hb"+netns.Suffix())
-	dir := mountDir(t)
-	a := newFS(t, filesystem.Options{Tries: 3, RetryInterval: 2 * time.Second}, dev, dir, "ext4", "noatime,nodev,errors=remount-ro")
+	dev := fsLoopDev(t, "ext4", "hb"+netns.Suffix())
+	dir := fsMountDir(t)
+	a := fsNewAgent(t, filesystem.Options{Tries: 3, RetryInterval: 2 * time.Second}, dev, dir, "ext4", "noatime,nodev,errors=remount-ro")
 	ctx := t.Context()
 
 	if up, err := a.Status(ctx); err != nil || up {
@@ -107,7 +107,7 @@ func TestFilesystemMountStopKillsHolders(t *testing.T) {
 	if err := a.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	line := mountLine(t, dir)
+	line := fsMountLine(t, dir)
 	if !regexp.MustCompile(` rw,nodev,noatime( \S+)* - ext4 ` + regexp.QuoteMeta(dev) + ` rw,.*errors=remount-ro`).MatchString(line) {
 		t.Fatalf("mountinfo line %q: want ext4 from %s with nodev,noatime and errors=remount-ro", line, dev)
 	}
@@ -125,8 +125,8 @@ func TestFilesystemMountStopKillsHolders(t *testing.T) {
 		t.Fatalf("%s mounted %d times after a second start", dir, n)
 	}
 
-	_, fdDone := holder(t, dir, false)
-	_, cwdDone := holder(t, dir, true)
+	_, fdDone := fsHolder(t, dir, false)
+	_, cwdDone := fsHolder(t, dir, true)
 	began := time.Now()
 	if err := a.Stop(ctx); err != nil {
 		t.Fatalf("Stop with holders: %v", err)
@@ -143,7 +143,7 @@ func TestFilesystemMountStopKillsHolders(t *testing.T) {
 			t.Errorf("%s still runs after stop", name)
 		}
 	}
-	if l := mountLine(t, dir); l != "" {
+	if l := fsMountLine(t, dir); l != "" {
 		t.Fatalf("still mounted after stop: %s", l)
 	}
 	if up, err := a.Status(ctx); err != nil || up {
@@ -156,25 +156,25 @@ func TestFilesystemMountStopKillsHolders(t *testing.T) {
 
 func TestFilesystemRefusesDoubleMountAndResolvesTags(t *testing.T) {
 	label := "hb" + netns.Suffix()
-	dev := loopFS(t, "ext4", label)
+	dev := fsLoopDev(t, "ext4", label)
 	uuid := strings.TrimSpace(netns.Must(t, "blkid", "-p", "-o", "value", "-s", "UUID", dev))
-	dir1, dir2 := mountDir(t), mountDir(t)
+	dir1, dir2 := fsMountDir(t), fsMountDir(t)
 
-	a := newFS(t, filesystem.Options{}, "UUID="+uuid, dir1, "ext4")
+	a := fsNewAgent(t, filesystem.Options{}, "UUID="+uuid, dir1, "ext4")
 	if err := a.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = a.Stop(t.Context()) })
-	if l := mountLine(t, dir1); !strings.Contains(l, " "+dev+" ") {
+	if l := fsMountLine(t, dir1); !strings.Contains(l, " "+dev+" ") {
 		t.Fatalf("UUID=%s mounted as %q, want %s", uuid, l, dev)
 	}
 	for _, args := range [][]string{{dev, dir2, "ext4"}, {"LABEL=" + label, dir2}} {
-		b := newFS(t, filesystem.Options{}, args...)
+		b := fsNewAgent(t, filesystem.Options{}, args...)
 		err := b.Start(t.Context())
 		if !errors.Is(err, filesystem.ErrMountedElsewhere) {
 			t.Errorf("second mount %q = %v, want ErrMountedElsewhere", args, err)
 		}
-		if l := mountLine(t, dir2); l != "" {
+		if l := fsMountLine(t, dir2); l != "" {
 			t.Errorf("second mount %q happened: %s", args, l)
 		}
 	}
@@ -186,12 +186,12 @@ func TestFilesystemFsckDirtyExt2(t *testing.T) {
 		checked bool
 	}{{"auto", true}, {"no", false}} {
 		t.Run("run_fsck="+tc.runFsck, func(t *testing.T) {
-			dev := loopFS(t, "ext2", "hb"+netns.Suffix())
+			dev := fsLoopDev(t, "ext2", "hb"+netns.Suffix())
 			// Not clean, last checked in 2000: fsck -p must check it.
 			netns.Must(t, "debugfs", "-w", "-R", "ssv state 0", dev)
 			netns.Must(t, "debugfs", "-w", "-R", "ssv lastcheck 20000101", dev)
-			dir := mountDir(t)
-			a := newFS(t, filesystem.Options{}, "device="+dev, "directory="+dir, "fstype=ext2", "run_fsck="+tc.runFsck)
+			dir := fsMountDir(t)
+			a := fsNewAgent(t, filesystem.Options{}, "device="+dev, "directory="+dir, "fstype=ext2", "run_fsck="+tc.runFsck)
 			if err := a.Start(t.Context()); err != nil {
 				t.Fatal(err)
 			}
@@ -211,14 +211,14 @@ func TestFilesystemFsckDirtyExt2(t *testing.T) {
 }
 
 func TestFilesystemStopFailureIsReported(t *testing.T) {
-	dev := loopFS(t, "ext4", "hb"+netns.Suffix())
-	dir := mountDir(t)
-	a := newFS(t, filesystem.Options{Tries: 1, RetryInterval: 50 * time.Millisecond},
+	dev := fsLoopDev(t, "ext4", "hb"+netns.Suffix())
+	dir := fsMountDir(t)
+	a := fsNewAgent(t, filesystem.Options{Tries: 1, RetryInterval: 50 * time.Millisecond},
 		"device="+dev, "directory="+dir, "fstype=ext4", "force_unmount=no")
 	if err := a.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	cmd, _ := holder(t, dir, true)
+	cmd, _ := fsHolder(t, dir, true)
 	err := a.Stop(t.Context())
 	var se *filesystem.StopError
 	if !errors.As(err, &se) || se.Dir != dir || len(se.Holders) != 1 || se.Holders[0] != cmd.Process.Pid {
@@ -239,18 +239,18 @@ func TestFilesystemLoopOptionUsesMount8(t *testing.T) {
 		t.Fatal(err)
 	}
 	netns.Must(t, "mkfs.ext4", "-q", "-F", img)
-	dir := mountDir(t)
-	a := newFS(t, filesystem.Options{}, img, dir, "ext4", "loop,ro")
+	dir := fsMountDir(t)
+	a := fsNewAgent(t, filesystem.Options{}, img, dir, "ext4", "loop,ro")
 	if err := a.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if l := mountLine(t, dir); !strings.Contains(l, " ro,") || !strings.Contains(l, "/dev/loop") {
+	if l := fsMountLine(t, dir); !strings.Contains(l, " ro,") || !strings.Contains(l, "/dev/loop") {
 		t.Fatalf("mountinfo %q: want a read-only loop mount", l)
 	}
 	if err := a.Stop(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if l := mountLine(t, dir); l != "" {
+	if l := fsMountLine(t, dir); l != "" {
 		t.Fatalf("still mounted: %s", l)
 	}
 }

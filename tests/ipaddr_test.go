@@ -22,17 +22,17 @@ import (
 	"github.com/heartbeat-go/heartbeat-go/tests/netns"
 )
 
-// lan is a bridge with two cluster nodes and a client, all on 10.77.0.0/24
+// vipLAN is a bridge with two cluster nodes and a client, all on 10.77.0.0/24
 // (fd77::/64 for IPv6) through an interface named eth0.
-type lan struct {
+type vipLAN struct {
 	node1, node2, client *netns.NS
 }
 
-func newLAN(t *testing.T) *lan {
+func vipNewLAN(t *testing.T) *vipLAN {
 	t.Helper()
 	netns.RequireRoot(t)
 	sw := netns.Switch(t)
-	l := &lan{node1: netns.New(t, "hbn1"), node2: netns.New(t, "hbn2"), client: netns.New(t, "hbcl")}
+	l := &vipLAN{node1: netns.New(t, "hbn1"), node2: netns.New(t, "hbn2"), client: netns.New(t, "hbcl")}
 	for i, ns := range []*netns.NS{l.node1, l.node2, l.client} {
 		netns.Veth(t, ns, "eth0", netip.AddrFrom4([4]byte{10, 77, 0, byte(i + 1)}).String()+"/24", sw, "br0")
 		ns.Must(t, "ip", "-6", "addr", "add", "fd77::"+string(rune('1'+i))+"/64", "dev", "eth0", "nodad")
@@ -40,10 +40,10 @@ func newLAN(t *testing.T) *lan {
 	return l
 }
 
-func nsPath(ns *netns.NS) string { return "/var/run/netns/" + ns.Name }
+func vipNSPath(ns *netns.NS) string { return "/var/run/netns/" + ns.Name }
 
-// inNamespace runs fn on a locked OS thread inside ns.
-func inNamespace(t *testing.T, ns *netns.NS, fn func() error) error {
+// vipInNamespace runs fn on a locked OS thread inside ns.
+func vipInNamespace(t *testing.T, ns *netns.NS, fn func() error) error {
 	t.Helper()
 	errc := make(chan error, 1)
 	go func() {
@@ -54,7 +54,7 @@ func inNamespace(t *testing.T, ns *netns.NS, fn func() error) error {
 			return
 		}
 		defer orig.Close()
-		target, err := vnetns.GetFromPath(nsPath(ns))
+		target, err := vnetns.GetFromPath(vipNSPath(ns))
 		if err != nil {
 			errc <- err
 			return
@@ -73,25 +73,25 @@ func inNamespace(t *testing.T, ns *netns.NS, fn func() error) error {
 	return <-errc
 }
 
-// seenARP is one gratuitous ARP frame received by the client.
-type seenARP struct {
+// vipSeenARP is one gratuitous ARP frame received by the client.
+type vipSeenARP struct {
 	at time.Time
 	p  arp.Packet
 }
 
-// arpCapture records every ARP frame for vip that arrives on the client's
+// vipARPCapture records every ARP frame for vip that arrives on the client's
 // eth0, through an AF_PACKET socket opened in the client namespace.
-type arpCapture struct {
+type vipARPCapture struct {
 	mu   sync.Mutex
-	seen []seenARP
+	seen []vipSeenARP
 	conn *packet.Conn
 	done chan struct{}
 }
 
-func captureARP(t *testing.T, ns *netns.NS, vip netip.Addr) *arpCapture {
+func vipCaptureARP(t *testing.T, ns *netns.NS, vip netip.Addr) *vipARPCapture {
 	t.Helper()
-	c := &arpCapture{done: make(chan struct{})}
-	err := inNamespace(t, ns, func() error {
+	c := &vipARPCapture{done: make(chan struct{})}
+	err := vipInNamespace(t, ns, func() error {
 		ifi, err := net.InterfaceByName("eth0")
 		if err != nil {
 			return err
@@ -117,7 +117,7 @@ func captureARP(t *testing.T, ns *netns.NS, vip netip.Addr) *arpCapture {
 				continue
 			}
 			c.mu.Lock()
-			c.seen = append(c.seen, seenARP{at: at, p: p})
+			c.seen = append(c.seen, vipSeenARP{at: at, p: p})
 			c.mu.Unlock()
 		}
 	}()
@@ -125,14 +125,14 @@ func captureARP(t *testing.T, ns *netns.NS, vip netip.Addr) *arpCapture {
 	return c
 }
 
-func (c *arpCapture) packets() []seenARP {
+func (c *vipARPCapture) packets() []vipSeenARP {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]seenARP(nil), c.seen...)
+	return append([]vipSeenARP(nil), c.seen...)
 }
 
-// waitFor polls cond until it holds or the test's deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
+// vipWaitFor polls cond until it holds or the test's deadline passes.
+func vipWaitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
@@ -147,11 +147,11 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// addrAddedAt returns a function that reports when the node's netlink
+// vipAddrAddedAt returns a function that reports when the node's netlink
 // monitor saw vip being added.
-func addrAddedAt(t *testing.T, ns *netns.NS, vip netip.Addr) func() time.Time {
+func vipAddrAddedAt(t *testing.T, ns *netns.NS, vip netip.Addr) func() time.Time {
 	t.Helper()
-	h, err := vnetns.GetFromPath(nsPath(ns))
+	h, err := vnetns.GetFromPath(vipNSPath(ns))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,9 +184,9 @@ func addrAddedAt(t *testing.T, ns *netns.NS, vip netip.Addr) func() time.Time {
 	}
 }
 
-func newIPAgent(t *testing.T, ns *netns.NS, kind string, args ...string) *ipaddr.Agent {
+func vipNewAgent(t *testing.T, ns *netns.NS, kind string, args ...string) *ipaddr.Agent {
 	t.Helper()
-	a, err := ipaddr.New(kind, args, ipaddr.Options{Netns: nsPath(ns)})
+	a, err := ipaddr.New(kind, args, ipaddr.Options{Netns: vipNSPath(ns)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,17 +194,17 @@ func newIPAgent(t *testing.T, ns *netns.NS, kind string, args ...string) *ipaddr
 	return a
 }
 
-func addrLines(t *testing.T, ns *netns.NS, family string) string {
+func vipAddrLines(t *testing.T, ns *netns.NS, family string) string {
 	t.Helper()
 	return ns.Must(t, "ip", "-o", family, "addr", "show", "dev", "eth0")
 }
 
 func TestIPaddrStartStatusStop(t *testing.T) {
-	l := newLAN(t)
+	l := vipNewLAN(t)
 	vip := netip.MustParseAddr("10.77.0.100")
-	capture := captureARP(t, l.client, vip)
-	added := addrAddedAt(t, l.node1, vip)
-	a := newIPAgent(t, l.node1, ipaddr.KindIPaddr, "10.77.0.100/24/eth0", "ARP_REPEAT=3", "ARP_INTERVAL_MS=100")
+	capture := vipCaptureARP(t, l.client, vip)
+	added := vipAddrAddedAt(t, l.node1, vip)
+	a := vipNewAgent(t, l.node1, ipaddr.KindIPaddr, "10.77.0.100/24/eth0", "ARP_REPEAT=3", "ARP_INTERVAL_MS=100")
 	ctx := t.Context()
 
 	if up, err := a.Status(ctx); err != nil || up {
@@ -215,7 +215,7 @@ func TestIPaddrStartStatusStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	startTook := time.Since(began)
-	out := addrLines(t, l.node1, "-4")
+	out := vipAddrLines(t, l.node1, "-4")
 	if !strings.Contains(out, "inet 10.77.0.100/24 brd 10.77.0.255 scope global secondary eth0:0") {
 		t.Fatalf("node addresses after start:\n%s\nwant 10.77.0.100/24 brd 10.77.0.255 labelled eth0:0", out)
 	}
@@ -227,8 +227,8 @@ func TestIPaddrStartStatusStop(t *testing.T) {
 	// 3 rounds of request + reply, as send_arp -r 3.
 	// The node's answer to the client's who-has (for the ping) also has
 	// the VIP as sender, but the client as target: not gratuitous.
-	gratuitous := func() []seenARP {
-		var g []seenARP
+	gratuitous := func() []vipSeenARP {
+		var g []vipSeenARP
 		for _, s := range capture.packets() {
 			if s.p.TargetIP == vip {
 				g = append(g, s)
@@ -236,7 +236,7 @@ func TestIPaddrStartStatusStop(t *testing.T) {
 		}
 		return g
 	}
-	waitFor(t, "6 gratuitous ARPs", func() bool { return len(gratuitous()) >= 6 })
+	vipWaitFor(t, "6 gratuitous ARPs", func() bool { return len(gratuitous()) >= 6 })
 	grat := gratuitous()
 	if len(grat) != 6 {
 		t.Fatalf("saw %d gratuitous ARPs for %s, want 6", len(grat), vip)
@@ -261,14 +261,14 @@ func TestIPaddrStartStatusStop(t *testing.T) {
 	if err := a.Start(ctx); err != nil {
 		t.Fatalf("second Start: %v", err)
 	}
-	if n := strings.Count(addrLines(t, l.node1, "-4"), "10.77.0.100/"); n != 1 {
+	if n := strings.Count(vipAddrLines(t, l.node1, "-4"), "10.77.0.100/"); n != 1 {
 		t.Fatalf("address present %d times after a second start, want once", n)
 	}
 
 	if err := a.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if out := addrLines(t, l.node1, "-4"); strings.Contains(out, "10.77.0.100") {
+	if out := vipAddrLines(t, l.node1, "-4"); strings.Contains(out, "10.77.0.100") {
 		t.Fatalf("address still there after stop:\n%s", out)
 	}
 	if up, err := a.Status(ctx); err != nil || up {
@@ -280,10 +280,10 @@ func TestIPaddrStartStatusStop(t *testing.T) {
 }
 
 func TestIPaddrTakeoverMovesClientNeighbour(t *testing.T) {
-	l := newLAN(t)
+	l := vipNewLAN(t)
 	vip := "10.77.0.110"
-	a1 := newIPAgent(t, l.node1, ipaddr.KindIPaddr, vip+"/24/eth0")
-	a2 := newIPAgent(t, l.node2, ipaddr.KindIPaddr, vip+"/24/eth0")
+	a1 := vipNewAgent(t, l.node1, ipaddr.KindIPaddr, vip+"/24/eth0")
+	a2 := vipNewAgent(t, l.node2, ipaddr.KindIPaddr, vip+"/24/eth0")
 	mac := func(ns *netns.NS) string {
 		f := strings.Fields(ns.Must(t, "cat", "/sys/class/net/eth0/address"))
 		return f[0]
@@ -304,19 +304,19 @@ func TestIPaddrTakeoverMovesClientNeighbour(t *testing.T) {
 		t.Fatal(err)
 	}
 	// No flush on the client: the gratuitous ARPs must move the entry.
-	waitFor(t, "the client's neighbour entry to move to node2", func() bool {
+	vipWaitFor(t, "the client's neighbour entry to move to node2", func() bool {
 		return strings.Contains(neigh(), mac(l.node2))
 	})
 	l.client.Must(t, "ping", "-c", "1", "-W", "5", vip)
 }
 
 func TestIPaddr2InterfaceFromRoutingTable(t *testing.T) {
-	l := newLAN(t)
-	a := newIPAgent(t, l.node1, ipaddr.KindIPaddr2, "10.77.0.101")
+	l := vipNewLAN(t)
+	a := vipNewAgent(t, l.node1, ipaddr.KindIPaddr2, "10.77.0.101")
 	if err := a.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	out := addrLines(t, l.node1, "-4")
+	out := vipAddrLines(t, l.node1, "-4")
 	if !strings.Contains(out, "inet 10.77.0.101/24 brd 10.77.0.255 scope global secondary eth0\\") {
 		t.Fatalf("addresses:\n%s\nwant 10.77.0.101/24 on eth0 with the primary's broadcast and no label", out)
 	}
@@ -326,36 +326,36 @@ func TestIPaddr2InterfaceFromRoutingTable(t *testing.T) {
 	}
 
 	// No route covers the address: a clear error, nothing added.
-	b := newIPAgent(t, l.node1, ipaddr.KindIPaddr2, "192.0.2.7")
+	b := vipNewAgent(t, l.node1, ipaddr.KindIPaddr2, "192.0.2.7")
 	if err := b.Start(t.Context()); err == nil || !strings.Contains(err.Error(), "no route covers") {
 		t.Fatalf("Start without a covering route = %v, want a findif error", err)
 	}
 	// An interface that does not exist.
-	c := newIPAgent(t, l.node1, ipaddr.KindIPaddr, "10.77.0.102/24/eth9")
+	c := vipNewAgent(t, l.node1, ipaddr.KindIPaddr, "10.77.0.102/24/eth9")
 	if err := c.Start(t.Context()); err == nil || !strings.Contains(err.Error(), "invalid interface name [eth9]") {
 		t.Fatalf("Start on a missing interface = %v", err)
 	}
 }
 
 func TestIPaddr2LabelAndBroadcast(t *testing.T) {
-	l := newLAN(t)
-	a := newIPAgent(t, l.node1, ipaddr.KindIPaddr2, "10.77.0.103/25/eth0:web/10.77.0.127")
+	l := vipNewLAN(t)
+	a := vipNewAgent(t, l.node1, ipaddr.KindIPaddr2, "10.77.0.103/25/eth0:web/10.77.0.127")
 	if err := a.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	out := addrLines(t, l.node1, "-4")
+	out := vipAddrLines(t, l.node1, "-4")
 	if !strings.Contains(out, "inet 10.77.0.103/25 brd 10.77.0.127 scope global eth0:web") {
 		t.Fatalf("addresses:\n%s\nwant 10.77.0.103/25 brd 10.77.0.127 labelled eth0:web", out)
 	}
 	// A second IPaddr resource on the same interface gets the next free alias.
-	b := newIPAgent(t, l.node1, ipaddr.KindIPaddr, "10.77.0.104/24/eth0")
-	c := newIPAgent(t, l.node1, ipaddr.KindIPaddr, "10.77.0.105/24/eth0")
+	b := vipNewAgent(t, l.node1, ipaddr.KindIPaddr, "10.77.0.104/24/eth0")
+	c := vipNewAgent(t, l.node1, ipaddr.KindIPaddr, "10.77.0.105/24/eth0")
 	for _, x := range []*ipaddr.Agent{b, c} {
 		if err := x.Start(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	out = addrLines(t, l.node1, "-4")
+	out = vipAddrLines(t, l.node1, "-4")
 	if !strings.Contains(out, "10.77.0.104/24 brd 10.77.0.255 scope global secondary eth0:0") ||
 		!strings.Contains(out, "10.77.0.105/24 brd 10.77.0.255 scope global secondary eth0:1") {
 		t.Fatalf("addresses:\n%s\nwant eth0:0 and eth0:1", out)
@@ -363,20 +363,26 @@ func TestIPaddr2LabelAndBroadcast(t *testing.T) {
 }
 
 func TestIPv6addrAdvertises(t *testing.T) {
-	l := newLAN(t)
-	a := newIPAgent(t, l.node1, ipaddr.KindIPv6addr, "fd77::100/64/eth0")
+	l := vipNewLAN(t)
+	a := vipNewAgent(t, l.node1, ipaddr.KindIPv6addr, "fd77::100/64/eth0")
 	// The client learns the VIP's MAC from the unsolicited advertisement
 	// only if it already has an entry; create a stale one pointing nowhere.
 	l.client.Must(t, "ip", "-6", "neigh", "replace", "fd77::100", "lladdr", "02:00:00:00:00:01", "dev", "eth0", "nud", "stale")
 	if err := a.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	out := addrLines(t, l.node1, "-6")
-	if !strings.Contains(out, "inet6 fd77::100/64 scope global") || strings.Contains(out, "tentative") {
+	out := vipAddrLines(t, l.node1, "-6")
+	var line string
+	for _, ln := range strings.Split(out, "\n") {
+		if strings.Contains(ln, "inet6 fd77::100/64 scope global") {
+			line = ln
+		}
+	}
+	if line == "" || strings.Contains(line, "tentative") {
 		t.Fatalf("addresses:\n%s\nwant fd77::100/64 past DAD", out)
 	}
 	mac := strings.TrimSpace(l.node1.Must(t, "cat", "/sys/class/net/eth0/address"))
-	waitFor(t, "the advertisement to update the client's entry", func() bool {
+	vipWaitFor(t, "the advertisement to update the client's entry", func() bool {
 		return strings.Contains(l.client.Must(t, "ip", "-6", "neigh", "show", "fd77::100"), mac)
 	})
 	l.client.Must(t, "ping", "-6", "-c", "1", "-W", "5", "fd77::100")
@@ -386,7 +392,7 @@ func TestIPv6addrAdvertises(t *testing.T) {
 	if err := a.Stop(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(addrLines(t, l.node1, "-6"), "fd77::100/") {
+	if strings.Contains(vipAddrLines(t, l.node1, "-6"), "fd77::100/") {
 		t.Fatal("address still there after stop")
 	}
 }
