@@ -201,12 +201,15 @@ func (r *Resolver) Resolve(ctx context.Context, word string) (Agent, error) {
 }
 
 // Explain says what a word resolves to, for `heartbeat -t` (see Lookup).
+// Built-in agents also check that this node could start them now; what
+// they miss is reported with the explanation as an error wrapping
+// ErrUnavailable.
 func (r *Resolver) Explain(ctx context.Context, word string) (string, error) {
 	res, err := r.Lookup(ctx, word)
 	if err != nil {
 		return "", err
 	}
-	return res.String(), nil
+	return res.String(), check(ctx, res)
 }
 
 // executable is ResourceManager's `[ -f p -a -x p ]`.

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/heartbeat-go/heartbeat-go/hacf"
 	"github.com/heartbeat-go/heartbeat-go/heartbeat/config"
+	"github.com/heartbeat-go/heartbeat-go/resource.d"
 )
 
 // version is set at build time (-ldflags -X main.version=...).
@@ -67,7 +69,7 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	case opts.check:
-		return check(stdout, config.Load(config.Options{}))
+		return check(stdout, loadResolved())
 	}
 	if opts.restarting {
 		// 3.0.6 re-execs itself as -R -C STATE keeping its resources;
@@ -161,6 +163,18 @@ func usage(w io.Writer) {
 	fmt.Fprintf(w, "\t-r is mutually exclusive with -R\n")
 }
 
+// loadResolved loads the configuration and explains every haresources
+// word with the lookup the daemon binds agents with (built-in, resource.d,
+// init.d, OCF, systemd), so that -t and a start report an unknown agent or
+// bad arguments at their line before anything runs.
+func loadResolved() *config.Config {
+	cfg := config.Load(config.Options{})
+	r := resource.NewResolver(resource.Config{HADir: cfg.Dir + "/"})
+	defer r.Close()
+	cfg.ResolveResources(context.Background(), r)
+	return cfg
+}
+
 // check prints the result of `heartbeat -t`: every problem as FILE:LINE,
 // the agent of every resource, then the lines 3.0.6 would log.
 func check(w io.Writer, cfg *config.Config) int {
@@ -168,8 +182,8 @@ func check(w io.Writer, cfg *config.Config) int {
 		fmt.Fprintln(w, p)
 	}
 	for _, r := range cfg.Resolutions {
-		if r.Err == nil {
-			fmt.Fprintf(w, "%s:%d: resource %s: %s\n", r.Resource.File, r.Resource.Line, r.Resource.Text, r.Desc)
+		if r.Desc != "" {
+			fmt.Fprintf(w, "%s:%d: resource %s\n", r.Resource.File, r.Resource.Line, r.Desc)
 		}
 	}
 	if len(cfg.Legacy) > 0 {

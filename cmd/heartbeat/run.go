@@ -39,7 +39,7 @@ const startWait = 5 * time.Minute
 // start runs the daemon: in the foreground with -f (systemd), else in a
 // background child whose start-up the parent waits for.
 func start(o options, stderr io.Writer) int {
-	cfg := config.Load(config.Options{})
+	cfg := loadResolved()
 	dopts := daemon.Options{Foreground: o.foreground, Debug: o.debug, Version: version, Stderr: stderr}
 	if !cfg.OK() {
 		daemon.LogConfigError(cfg, dopts)

@@ -66,14 +66,10 @@ func (p Problem) String() string {
 // Resolution tells which agent provides one haresources resource.
 type Resolution struct {
 	Resource haresources.Resource
-	Desc     string // the agent, e.g. a script path; "" if none
-	Err      error
-}
-
-// Resolver finds the agent that provides a haresources resource. The
-// resource package provides one; ScriptResolver is 3.0.6's lookup.
-type Resolver interface {
-	Resolve(name string, args []string) (desc string, err error)
+	// Desc is the word and its agent ("httpd: LSB init script
+	// /etc/init.d/httpd"); "" if no agent takes the word.
+	Desc string
+	Err  error
 }
 
 // Options say where and as whom to load the configuration. Zero values
@@ -89,8 +85,6 @@ type Options struct {
 	// Interfaces checks bcast/mcast interfaces; nil means the kernel's
 	// (hacf.SystemInterfaces).
 	Interfaces hacf.Interfaces
-	// Resolver finds resource agents; nil means ScriptResolver in Dir.
-	Resolver Resolver
 	// Getenv reads the environment (HA_DIR); nil means os.Getenv.
 	Getenv func(string) string
 }
@@ -103,7 +97,7 @@ type Config struct {
 	HACF        *hacf.Config           // nil if ha.cf could not be read
 	Keys        *authkeys.Keys         // nil if authkeys could not be read
 	Resources   *haresources.Resources // nil if not read (or pacemaker on)
-	Resolutions []Resolution
+	Resolutions []Resolution           // filled by ResolveResources
 
 	// Problems are every error and warning found, sorted by file and line.
 	Problems []Problem
@@ -167,9 +161,6 @@ func Load(opts Options) *Config {
 	l.Node = l.localNode()
 	if l.opts.Interfaces == nil {
 		l.opts.Interfaces = hacf.SystemInterfaces{}
-	}
-	if l.opts.Resolver == nil {
-		l.opts.Resolver = ScriptResolver{Dirs: []string{filepath.Join(dir, "resource.d"), "/etc/init.d"}}
 	}
 	l.load()
 	sortProblems(l.Problems)
@@ -372,13 +363,6 @@ func (l *loader) loadHaresources() {
 				l.legacyf(scan.PrioError, "Bad nodename in %s [%s]", name, g.Node)
 				l.stop()
 				bad = true
-			}
-		}
-		for _, r := range g.Resources {
-			desc, err := l.opts.Resolver.Resolve(r.Script, r.Args)
-			l.Resolutions = append(l.Resolutions, Resolution{Resource: r, Desc: desc, Err: err})
-			if err != nil {
-				l.problem(r.File, r.Line, Warning, fmt.Sprintf("resource %s: %v", r.Text, err))
 			}
 		}
 	}

@@ -28,17 +28,6 @@ func (f fakeIfaces) Addr(iface string) (netip.Addr, error) {
 	return netip.MustParseAddr("10.250.0.1"), err
 }
 
-// fakeResolver knows the scripts of the lab.
-type fakeResolver struct{}
-
-func (fakeResolver) Resolve(name string, _ []string) (string, error) {
-	switch name {
-	case "IPaddr", "spectest":
-		return "/etc/ha.d/resource.d/" + name, nil
-	}
-	return "", fmt.Errorf("%w %s", ErrNoScript, name)
-}
-
 // labDir writes the lab configuration of the 3.0.6 captures into a temp dir
 // and applies edit to it.
 func labDir(t *testing.T, edit func(dir string)) string {
@@ -60,7 +49,7 @@ func labDir(t *testing.T, edit func(dir string)) string {
 }
 
 func load(dir, node string) *Config {
-	return Load(Options{Dir: dir, Node: node, Interfaces: fakeIfaces{}, Resolver: fakeResolver{}})
+	return Load(Options{Dir: dir, Node: node, Interfaces: fakeIfaces{}})
 }
 
 func rewrite(t *testing.T, dir, name string, f func(string) string) {

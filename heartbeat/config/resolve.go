@@ -1,37 +1,50 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/user"
-	"path/filepath"
+
+	"github.com/heartbeat-go/heartbeat-go/resource.d"
 )
 
-// ErrNoScript means no directory has an executable script of that name.
-var ErrNoScript = errors.New("cannot locate resource script")
-
-// ScriptResolver is 3.0.6's lookup (ResourceManager scriptpath): the first
-// regular executable file Dirs[i]/NAME.
-type ScriptResolver struct {
-	Dirs []string
+// Resolver says which agent provides a haresources resource word, as
+// `heartbeat -t` prints it; *resource.Resolver implements it (Explain).
+type Resolver interface {
+	Explain(ctx context.Context, word string) (desc string, err error)
 }
 
-var _ Resolver = ScriptResolver{}
+var _ Resolver = (*resource.Resolver)(nil)
 
-// Resolve returns the path of the script for name.
-func (s ScriptResolver) Resolve(name string, _ []string) (string, error) {
-	if name == "" || filepath.Base(name) != name {
-		return "", fmt.Errorf("%w %q", ErrNoScript, name)
+// ResolveResources explains every haresources word with r and records the
+// answers in Resolutions. A word no agent takes, or whose arguments its
+// agent rejects, is an error: the daemon binds every word at start-up and
+// would not start. An error wrapping resource.ErrUnavailable is a warning:
+// the arguments are valid but this node lacks, for now, something the
+// agent needs. Load does not call it, so that tools which only read the
+// configuration (hb2pcmk) do not depend on this node's agents.
+func (c *Config) ResolveResources(ctx context.Context, r Resolver) {
+	if c.Resources == nil {
+		return
 	}
-	for _, dir := range s.Dirs {
-		p := filepath.Join(dir, name)
-		if executable(p) == nil {
-			return p, nil
+	for _, g := range c.Resources.Groups {
+		for _, res := range g.Resources {
+			desc, err := r.Explain(ctx, res.Text)
+			c.Resolutions = append(c.Resolutions, Resolution{Resource: res, Desc: desc, Err: err})
+			sev := Error
+			switch {
+			case err == nil:
+				continue
+			case errors.Is(err, resource.ErrUnavailable):
+				sev = Warning
+			}
+			c.Problems = append(c.Problems, Problem{File: res.File, Line: res.Line, Msg: err.Error(), Severity: sev})
 		}
 	}
-	return "", fmt.Errorf("%w %s (looked in %v)", ErrNoScript, name, s.Dirs)
+	sortProblems(c.Problems)
 }
 
 // executable checks that path is a regular file with an execute bit.

@@ -51,6 +51,9 @@ type Options struct {
 	// DevDisk is the udev symlink tree for LABEL= and UUID= (default
 	// /dev/disk); blkid is asked when a link is missing.
 	DevDisk string
+	// ModulesDir is the module tree of the running kernel, read by Check
+	// (default /lib/modules/RELEASE, RELEASE from Proc/sys/kernel/osrelease).
+	ModulesDir string
 	// Log receives the agent's messages; nil discards them.
 	Log *logrus.Entry
 	// Tries is the number of unmount attempts followed by SIGTERM, and
@@ -289,31 +292,11 @@ func (a *Agent) start(ctx context.Context) error {
 // checkSupported is the agent's fstype_supported: the type must be in
 // /proc/filesystems, after a modprobe if need be, or have a mount helper.
 func (a *Agent) checkSupported(ctx context.Context, fstype string) error {
-	if fstype == "" || fstype == "none" || hasHelper(fstype) {
+	if !needsKernel(fstype) || a.kernelHas(fstype) {
 		return nil
 	}
-	want := fstype
-	if strings.HasPrefix(fstype, "fuse.") {
-		want = "fuse"
-	}
-	known := func() bool {
-		b, err := os.ReadFile(filepath.Join(a.opts.Proc, "filesystems"))
-		if err != nil {
-			return false
-		}
-		for _, l := range strings.Split(string(b), "\n") {
-			f := strings.Fields(l)
-			if len(f) > 0 && f[len(f)-1] == want {
-				return true
-			}
-		}
-		return false
-	}
-	if known() {
-		return nil
-	}
-	_ = exec.CommandContext(ctx, "modprobe", "-q", want).Run()
-	if known() {
+	_ = exec.CommandContext(ctx, "modprobe", "-q", fstype).Run()
+	if a.kernelHas(fstype) {
 		return nil
 	}
 	return fmt.Errorf("unknown fstype %q: not in /proc/filesystems and no module", fstype)
