@@ -281,11 +281,9 @@ func reload(o options, stderr io.Writer) int {
 	if err != nil || st != daemon.Running {
 		return start(o, stderr)
 	}
+	// The daemon checks the files itself and keeps running on the old
+	// ones if they are broken.
 	cfg := config.Load(config.Options{})
-	if !cfg.OK() {
-		daemon.LogConfigError(cfg, daemon.Options{Stderr: stderr})
-		return exitConfigError
-	}
 	log, logs, err := daemon.StartupLog(cfg, daemon.Options{Stderr: stderr}, false)
 	if err == nil {
 		halog.SignallingReread(log, pid)
