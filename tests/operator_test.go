@@ -45,7 +45,6 @@ func expectOut(t *testing.T, ctx context.Context, n *cluster.Node, code int, wan
 	}
 }
 
-
 func waitRsc(t *testing.T, ctx context.Context, n *cluster.Node, clStatus, want string) {
 	t.Helper()
 	err := cluster.WaitFor(ctx, n.Name+" rscstatus "+want, func() error {
