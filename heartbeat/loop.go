@@ -181,7 +181,15 @@ func (l *Loop) receive(n *Node, p media.Packet) {
 		}
 	}
 	if u, ok := m.UUID("destuuid"); ok && u != l.UUID && msg.Get(fDest) == l.Config.Node {
-		return
+		// For another node of our name (3.0.6 compares destuuid, not
+		// dest). It still counts in the sequence bookkeeping (spec 4.5),
+		// else it would leave a gap that no retransmission fills; the
+		// node then drops it as addressed elsewhere.
+		for i := range msg {
+			if msg[i].Name == fDest {
+				msg[i].Value = "uuid:" + u.String()
+			}
+		}
 	}
 	n.Receive(p.At, msg, p.Medium)
 }

@@ -1,10 +1,14 @@
 package heartbeat
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/heartbeat-go/heartbeat-go/authkeys"
+	"github.com/heartbeat-go/heartbeat-go/heartbeat/media"
+	"github.com/heartbeat-go/heartbeat-go/heartbeat/wire"
 	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
 )
@@ -82,5 +86,41 @@ func TestReplayedAckOfDeadPeer(t *testing.T) {
 	}
 	if countLogged(hook, "attempted replay attack [node1]") != 1 {
 		t.Error("the replayed NS_ackmsg was not reported")
+	}
+}
+
+// A sequenced message for another uuid of our name still fills its place in
+// the sequence, so the next one is not reported lost.
+func TestOtherUUIDKeepsSequence(t *testing.T) {
+	n, hook := replayNode(t)
+	keys, err := authkeys.Parse("authkeys", strings.NewReader("auth 1\n1 sha1 spec-test-secret\n"), authkeys.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &Loop{Config: Config{Node: "node2"}, Keys: keys, UUID: wire.UUID{2}, uuids: map[string]wire.UUID{}}
+	at := simEpoch
+	for seq, kv := range [][]string{
+		{"t", "reqnodes", "dest", "node2"},
+		{"t", "status", "st", "active", "dt", "1388", "protocol", "1"},
+	} {
+		m := &wire.Message{}
+		for i := 0; i < len(kv); i += 2 {
+			m.Set(kv[i], kv[i+1])
+		}
+		at = at.Add(time.Second)
+		wire.AddControlFields(m, wire.Origin{Node: "node1", UUID: wire.UUID{1}, DestUUID: wire.UUID{9}, Seq: uint64(seq + 2), Generation: 200, Time: at, TTL: 3})
+		buf, err := wire.Encode(m, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.receive(n, media.Packet{Buf: buf, From: netip.MustParseAddrPort("10.250.0.1:694"), At: at, Medium: "eth0"})
+	}
+	if got := countLogged(hook, "lost packet"); got != 0 {
+		t.Errorf("%d lost-packet lines: %v", got, hook.AllEntries())
+	}
+	for _, o := range n.TakeOut() {
+		if o.Msg.Type() == tRepNodes {
+			t.Errorf("answered a reqnodes for another uuid: %v", o.Msg)
+		}
 	}
 }
