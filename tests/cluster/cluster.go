@@ -29,7 +29,9 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"net/netip"
 	"os"
@@ -239,6 +241,13 @@ func (n *Node) prepare(d TemplateData, o Options) error {
 	for _, cp := range [][2]string{{"/etc/ha.d", "ha.d"}, {"/var/lib/heartbeat/.", "lib"}} {
 		if out, err := exec.Command("cp", "-a", cp[0], filepath.Join(dir, cp[1])).CombinedOutput(); err != nil {
 			return fmt.Errorf("copying %s: %w: %s", cp[0], err, out)
+		}
+	}
+	// Each node is a new machine: it must not inherit a node identity a
+	// daemon once left on this host (two nodes with one uuid confuse 3.0.6).
+	for _, f := range []string{"hb_uuid", "hb_generation", "hostcache", "delhostcache", "fifo"} {
+		if err := os.Remove(filepath.Join(dir, "lib", f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
 		}
 	}
 	if out, err := exec.Command("chown", "hacluster:haclient", filepath.Join(dir, "run/heartbeat"), filepath.Join(dir, "run/crm")).CombinedOutput(); err != nil {
