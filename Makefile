@@ -10,7 +10,7 @@ FUZZTIME ?= 5s
 DESTDIR  ?=
 BINDIR   := bin
 
-.PHONY: build test unit integration lint fuzz bench install clean demo
+.PHONY: build test unit integration lint fuzz bench install deb clean demo
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BINDIR)/ ./cmd/...
@@ -41,8 +41,11 @@ fuzz:
 	  done; \
 	done
 
-bench:
+# bench: Go benchmarks (codec, …), then, as root, resource agents native
+# against heartbeat's scripts and failover timings (tables, never asserted).
+bench: build
 	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./...
+	HBGO_BIN=$(CURDIR)/$(BINDIR) $(GO) test -tags 'integration bench' -count=1 -v -timeout 30m -run '^Test(Resource|Failover)Bench$$' ./tests/
 
 clean:
 	rm -rf $(BINDIR)
@@ -51,3 +54,12 @@ clean:
 demo: build
 	$(GO) build -trimpath -o $(BINDIR)/demo-httpd ./contrib/demo/httpd
 	BIN=$(CURDIR)/$(BINDIR) contrib/demo/demo.sh
+
+# install puts the binaries and contrib files at the paths of Debian's
+# heartbeat package under DESTDIR; /etc/ha.d is never touched.
+install: build
+	contrib/install.sh "$(DESTDIR)" $(BINDIR)
+
+# deb builds bin/heartbeat-go_VERSION_ARCH.deb, which replaces heartbeat.
+deb: build
+	contrib/deb/build.sh $(BINDIR) $(VERSION) $(BINDIR)

@@ -6,8 +6,11 @@ type Status struct {
 	Node  string       // the local node
 	Nodes []NodeStatus // every node of ha.cf, in ha.cf order, the local one included
 	// Hold is what `cl_status rscstatus` prints: none, local, foreign, all,
-	// or transition while the resource state is not stable. Unlike 3.0.6 it
-	// tells the truth in legacy mode too: the groups that run here.
+	// or transition while the resource state is not stable. With
+	// auto_failback on/off it is the holding of the protocol, as 3.0.6
+	// reports it (a node that took over holds all, even without local
+	// groups; a group that failed to start is not held). With legacy, where
+	// 3.0.6 always prints none, it tells which groups run here.
 	Hold string
 	// Running lists, per haresources group, whether it runs here.
 	Running []bool
@@ -48,7 +51,10 @@ func (n *Node) Snapshot() *Status {
 		}
 		s.Nodes = append(s.Nodes, ns)
 	}
-	s.Hold = n.truth().String()
+	s.Hold = n.hold.String()
+	if n.cfg.AutoFailback == FailbackLegacy {
+		s.Hold = n.truth().String()
+	}
 	if !n.stable() {
 		s.Hold = "transition"
 	}

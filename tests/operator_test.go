@@ -103,7 +103,9 @@ func TestOperatorSurface(t *testing.T) {
 	}
 
 	waitRsc(t, ctx, n1, ourCl, "local")
-	waitRsc(t, ctx, n2, ourCl, "none")
+	// node2 has no group of its own; like 3.0.6 it reports "local" (its
+	// rsc_hold) once its start-up exchange is over.
+	waitRsc(t, ctx, n2, ourCl, "local")
 	if err := cluster.WaitFor(ctx, "node1 to hold its group", func() error { return holds(ctx, n1, c) }); err != nil {
 		t.Fatal(err)
 	}
@@ -166,9 +168,8 @@ func TestOperatorSurface(t *testing.T) {
 	if err := n1.WaitLogSince(ctx, mark, "node1 wants to go standby [all]"); err != nil {
 		t.Fatal(err)
 	}
-	// 3.0.6 then says "all" on node2; heartbeat-go's core reports the
-	// groups that run there, here node1's only group: "foreign".
-	waitRsc(t, ctx, n2, ourCl, "foreign")
+	// As 3.0.6, node2 now holds "all" (it has no local groups of its own).
+	waitRsc(t, ctx, n2, ourCl, "all")
 	waitRsc(t, ctx, n1, "/usr/bin/cl_status", "none")
 	if err := cluster.WaitFor(ctx, "node2 to hold the group", func() error { return holds(ctx, n2, c) }); err != nil {
 		t.Fatal(err)
@@ -176,7 +177,8 @@ func TestOperatorSurface(t *testing.T) {
 	if out, code := runIn(ctx, n1, "/usr/share/heartbeat/hb_takeover"); code != 0 {
 		t.Fatalf("Debian hb_takeover: exit %d: %s", code, out)
 	}
-	waitRsc(t, ctx, n1, ourCl, "local")
+	// As in 3.0.6's capture 04, node1 now holds "all".
+	waitRsc(t, ctx, n1, ourCl, "all")
 	if err := cluster.WaitFor(ctx, "node1 to hold the group", func() error { return holds(ctx, n1, c) }); err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +221,7 @@ func TestOperatorSurface(t *testing.T) {
 	}
 	expectOut(t, ctx, n1, 3, "heartbeat is stopped. No process\n", bin, "-s")
 	expectOut(t, ctx, n1, 0, "INFO: Heartbeat already stopped.\n", bin, "-k")
-	waitRsc(t, ctx, n2, ourCl, "foreign")
+	waitRsc(t, ctx, n2, ourCl, "all")
 	if err := n2.WaitLog(ctx, "node node1: is dead"); err != nil { // after deadtime, as 3.0.6
 		t.Error(err)
 	}

@@ -40,7 +40,7 @@ const startWait = 5 * time.Minute
 // background child whose start-up the parent waits for.
 func start(o options, stderr io.Writer) int {
 	cfg := loadResolved()
-	dopts := daemon.Options{Foreground: o.foreground, Debug: o.debug, Version: version, Stderr: stderr}
+	dopts := daemon.Options{Foreground: o.foreground, Debug: o.debug, Version: version, Stderr: stderr, NoRealtime: o.noRealtime}
 	if !cfg.OK() {
 		daemon.LogConfigError(cfg, dopts)
 		return exitConfigError

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -340,16 +339,6 @@ func openMedia(ctx context.Context, h *hacf.Config, out chan<- media.Packet, log
 
 // PIDFile is 3.0.6's pid file name under the run directory.
 const PIDFile = "heartbeat.pid"
-
-// WritePID writes the pid file; RemovePID removes it on a clean stop.
-func WritePID(runDir string) error {
-	return os.WriteFile(filepath.Join(runDir, PIDFile), fmt.Appendf(nil, "%d\n", os.Getpid()), 0o644)
-}
-
-// RemovePID removes the pid file (3.0.6 leaves it behind: spec 9.1 item 12).
-func RemovePID(runDir string) error {
-	return os.Remove(filepath.Join(runDir, PIDFile))
-}
 
 // priority maps a 3.0.6 priority word to halog's priority.
 func priority(p scan.Prio) halog.Priority {
