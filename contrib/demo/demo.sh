@@ -96,6 +96,11 @@ wait_for() { # wait_for WHAT SECONDS
     sleep 0.2
   done
 }
+rscstatus() { # rscstatus N: cl_status in node N's namespaces
+  local child; child=$(pgrep -P "${PID[$1]}" | head -1)
+  printf '  node%s$ cl_status rscstatus -> %s\n' "$1" \
+    "$(nsenter -t "$child" -m -n -u "$BIN/cl_status" rscstatus 2>&1 || true)"
+}
 logs() { # logs N PATTERN
   grep -E "$2" $TOP/node$1/log/ha-log | sed "s/^/  node$1| /" || true
 }
@@ -117,6 +122,7 @@ disown $WATCH; kill $WATCH; WATCH=
 echo "  node2 serves the VIP $((SECONDS - T0)) s after the kill (deadtime 3 s)"
 say "takeover in the logs"
 logs 2 "is dead|acquired from|Acquiring resource group|Running .* start|takeover complete"
+rscstatus 2
 
 say "bringing node1 back (power cycled: its addresses are gone)"
 ip -n hbdemo-n1-$ID addr del $VIP/24 dev eth0 2>/dev/null || true
@@ -129,4 +135,5 @@ disown $WATCH; kill $WATCH; WATCH=
 say "failback in the logs"
 logs 2 "restart on node|wants to go standby|Releasing resource group|release completed"
 logs 1 "standby|Acquiring resource group|Running .* start"
+rscstatus 1; rscstatus 2
 say "done: the VIP is back on node1"
