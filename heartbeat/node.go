@@ -198,6 +198,8 @@ type Node struct {
 	healing       bool      // a heal release of the foreign groups is queued or running
 	restart       bool      // the loop must restart the node (new generation)
 	fenceNeeded   bool
+
+	takeovers Takeovers // for Status
 }
 
 // NewNode returns the state of a node that starts at now with generation gen.
@@ -671,6 +673,10 @@ func (n *Node) stable() bool {
 	default:
 		return false
 	}
+	if n.cfg.AutoFailback == FailbackLegacy {
+		// Legacy peers never report their resources: only our own work counts.
+		return true
+	}
 	for _, p := range n.order {
 		if p.alive() && !p.stable {
 			return false
@@ -881,7 +887,7 @@ func (n *Node) JobDone(now time.Time, r JobResult) {
 		halog.LocalStandbyCompleted(n.log, j.Set.String())
 	case "standby-take":
 		halog.StandbyAcquireCompleted(n.log, j.Set.Swap().String())
-		n.hold |= j.Set.Swap()
+		n.hold |= n.started(j.Set.Swap())
 		n.standby, n.standbyWaiting = standbyNone, false
 		n.send(now, newMsg(tAskResources, fRscHold, j.Set.String(), fInfo, "done"))
 		halog.StandbyAcquisitionDone(n.log, j.Set.String())
@@ -1013,6 +1019,7 @@ func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 			n.standbyWaiting = false
 			halog.StandbyAcquireFrom(n.log, set.String(), p.name)
 			halog.StandbyAcquire(n.log, set.Swap().String())
+			n.takeovers.Standby++
 			n.queue(Job{Kind: jobAcquire, Groups: n.startable(n.groupsOf(set.Swap())), Why: "standby-take", Set: set, Peer: p.name})
 		case standbyMe:
 			halog.OtherCompletedStandby(n.log, set.String())
@@ -1020,6 +1027,22 @@ func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 			n.report(now, "")
 		}
 	}
+}
+
+// started returns set without the subsets of which some group does not run
+// here (it failed to start, now or too often before), so that the holding
+// and rscstatus tell the truth; an empty subset counts as held, as in 3.0.6.
+func (n *Node) started(set Holding) Holding {
+	for _, i := range n.groupsOf(set) {
+		if !n.running[i] {
+			if n.cfg.Groups[i].Owner == n.cfg.Node {
+				set &^= HoldLocal
+			} else {
+				set &^= HoldForeign
+			}
+		}
+	}
+	return set
 }
 
 // startable drops the groups that failed too often here.
@@ -1057,6 +1080,7 @@ func (n *Node) onShutdone(now time.Time, p *peer) {
 		return
 	}
 	halog.ResourcesBeingAcquired(n.log, p.name)
+	n.takeovers.Shutdown++
 	if n.cfg.AutoFailback == FailbackLegacy {
 		n.hold |= HoldForeign
 		n.queue(Job{Kind: jobAcquire, Groups: n.startable(n.groupsOfNode(p.name)), Why: "mach_down", Peer: p.name})
@@ -1106,6 +1130,7 @@ func (n *Node) peerDead(now time.Time, p *peer) {
 	}
 	p.hold = HoldNone
 	n.hold |= HoldForeign
+	n.takeovers.DeadPeer++
 	if n.rstate != rStable && n.cfg.AutoFailback != FailbackLegacy {
 		n.rstate = rStable
 	}

@@ -678,3 +678,34 @@ func TestSimStandbyNoReply(t *testing.T) {
 	s.run(5 * time.Second)
 	s.requireHolders("node2")
 }
+
+// TestSimFailedEverywhereNotHeld: a group that fails to start on both
+// nodes is held by neither (rscstatus tells the truth, issue 6 item 4),
+// and in legacy mode a node is stable once its own work is done.
+func TestSimFailedEverywhereNotHeld(t *testing.T) {
+	s := newSim(t, FailbackOn)
+	s.node("node1").failOn[0] = true
+	s.node("node2").failOn[0] = true
+	s.start("node1")
+	s.start("node2")
+	s.run(30 * time.Second)
+	s.requireHolders()
+	s.requireHold("node1", HoldNone)
+	s.requireHold("node2", HoldLocal) // its empty local set, as 3.0.6
+
+	s = newSim(t, FailbackLegacy)
+	s.start("node1")
+	s.start("node2")
+	s.run(5 * time.Second)
+	s.kill("node1")
+	clear(s.node("node1").running)
+	s.run(10 * time.Second)
+	s.start("node1")
+	s.run(10 * time.Second)
+	s.requireHolders("node1")
+	for _, sn := range s.nodes {
+		if !sn.n.stable() {
+			t.Fatalf("%s is not stable in legacy mode\n%s", sn.name, s.logs())
+		}
+	}
+}
