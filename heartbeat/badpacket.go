@@ -36,12 +36,20 @@ func (a *authLimiter) allow(src netip.Addr, now time.Time) (bool, int) {
 	return true, n
 }
 
-// badPacket logs a datagram that failed authentication or decoding. An
+// badPacket counts and logs a datagram that failed authentication or
+// decoding (the log, not the count, is rate-limited). An
 // authentication failure gets 3.0.6's lines for the datagram's form: for a
 // netstring datagram the reason, "netstring authentication failed" with the
 // raw datagram and a dump of its fields; for a classic one the reason (none
 // for a wrong digest) and "string2msg_ll: node [NODE] failed authentication".
 func (l *Loop) badPacket(p media.Packet, err error) {
+	var ae *wire.AuthError
+	isAuth := errors.As(err, &ae)
+	if isAuth {
+		l.badPackets.Auth++
+	} else {
+		l.badPackets.Malformed++
+	}
 	ok, suppressed := l.allow(p.From.Addr(), p.At)
 	if !ok {
 		return
@@ -50,8 +58,7 @@ func (l *Loop) badPacket(p media.Packet, err error) {
 	if suppressed > 0 {
 		halog.PacketsSuppressed(log, suppressed, p.From.Addr().String())
 	}
-	var ae *wire.AuthError
-	if !errors.As(err, &ae) {
+	if !isAuth {
 		halog.BadPacket(log, p.From.String(), err)
 		return
 	}

@@ -63,9 +63,13 @@ type Loop struct {
 	Load func() string
 	// Ready is called once when communication is up (systemd READY=1).
 	Ready func()
+	// ResourceOp, if set, is called after every agent operation, from
+	// the goroutine that runs resource work; it must not block.
+	ResourceOp func(ResourceOp)
 
-	status atomic.Pointer[Status]
-	uuids  map[string]wire.UUID
+	status     atomic.Pointer[Status]
+	uuids      map[string]wire.UUID
+	badPackets BadPackets
 	authLimiter
 }
 
@@ -90,7 +94,7 @@ func (l *Loop) Run(ctx context.Context) error {
 		stopRunner()
 		wg.Wait()
 	}()
-	r := &runner{log: l.RMLog, resourceDir: l.ResourceDir, stopRetries: 10, stopInterval: time.Second, sleep: sleepCtx}
+	r := &runner{log: l.RMLog, resourceDir: l.ResourceDir, stopRetries: 10, stopInterval: time.Second, sleep: sleepCtx, observe: l.ResourceOp}
 	wg.Go(func() {
 		for j := range jobs {
 			results <- jobDone{res: r.run(rctx, l.Config.Groups, j)}
@@ -116,7 +120,9 @@ func (l *Loop) Run(ctx context.Context) error {
 				halog.FencingFailed(l.Log, err)
 			}
 		}
-		l.status.Store(n.Snapshot())
+		s := n.Snapshot()
+		s.BadPackets = l.badPackets
+		l.status.Store(s)
 		if n.Done() {
 			if n.RestartWanted() {
 				return ErrRestart

@@ -46,6 +46,25 @@ type runner struct {
 	stopRetries  int           // 3.0.6 HA_STOPRETRYMAX: 10
 	stopInterval time.Duration // between stop retries: 1 s
 	sleep        func(context.Context, time.Duration) error
+	observe      func(ResourceOp) // nil: nobody watches
+}
+
+// ResourceOp is one finished agent operation, for metrics.
+type ResourceOp struct {
+	Resource string // the haresources word (IPaddr::10.0.0.5/24/eth0)
+	Op       string // start, stop or status
+	Duration time.Duration
+	Err      error // nil when it succeeded; a status that cannot be told fails
+}
+
+// call runs op on res's agent and reports it to the observer.
+func (r *runner) call(ctx context.Context, res Resource, op string, f func(context.Context) error) error {
+	began := time.Now()
+	err := f(ctx)
+	if r.observe != nil {
+		r.observe(ResourceOp{Resource: res.Word(), Op: op, Duration: time.Since(began), Err: err})
+	}
+	return err
 }
 
 // sleepCtx waits d or until ctx ends.
@@ -67,7 +86,12 @@ func (r *runner) script(res Resource) string { return path.Join(r.resourceDir, r
 // counts as stopped, as ResourceManager's glob match does. The agents bound
 // their own run time.
 func (r *runner) status(ctx context.Context, res Resource) bool {
-	running, err := res.Agent.Status(ctx)
+	var running bool
+	err := r.call(ctx, res, "status", func(ctx context.Context) error {
+		var err error
+		running, err = res.Agent.Status(ctx)
+		return err
+	})
 	return err == nil && running
 }
 
@@ -81,7 +105,7 @@ func (r *runner) acquire(ctx context.Context, g *Group) error {
 			continue
 		}
 		halog.RunningResource(r.log, r.script(res), res.Args, "start")
-		if err := res.Agent.Start(ctx); err != nil {
+		if err := r.call(ctx, res, "start", res.Agent.Start); err != nil {
 			halog.ResourceReturnCode(r.log, exitCode(err), r.script(res))
 			halog.GivingUpOnFailure(r.log, res.Word())
 			if stopErr := r.release(ctx, g); stopErr != nil {
@@ -103,13 +127,13 @@ func (r *runner) release(ctx context.Context, g *Group) error {
 	for i := len(g.Resources) - 1; i >= 0; i-- {
 		res := g.Resources[i]
 		halog.RunningResource(r.log, r.script(res), res.Args, "stop")
-		err := res.Agent.Stop(ctx)
+		err := r.call(ctx, res, "stop", res.Agent.Stop)
 		for try := 0; err != nil && try < r.stopRetries; try++ {
 			if r.sleep(ctx, r.stopInterval) != nil {
 				break
 			}
 			halog.RetryingStop(r.log, res.Word())
-			err = res.Agent.Stop(ctx)
+			err = r.call(ctx, res, "stop", res.Agent.Stop)
 		}
 		if err == nil {
 			continue

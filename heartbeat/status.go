@@ -1,5 +1,7 @@
 package heartbeat
 
+import "time"
+
 // Status is an immutable snapshot of a node that the event loop publishes
 // for readers (cl_status, metrics) after every event.
 type Status struct {
@@ -14,6 +16,25 @@ type Status struct {
 	Hold string
 	// Running lists, per haresources group, whether it runs here.
 	Running []bool
+	// Takeovers and BadPackets count since this generation of the node
+	// started (a restart after a partition starts them again at zero).
+	Takeovers  Takeovers
+	BadPackets BadPackets
+}
+
+// Takeovers counts the takeovers of a peer's resources by cause. Each is
+// counted when the node decides to take over, whether or not the peer
+// owned groups.
+type Takeovers struct {
+	DeadPeer uint64 // the peer went silent for deadtime (or never came up by initdead)
+	Shutdown uint64 // the peer announced a graceful shutdown (shutdone)
+	Standby  uint64 // the peer handed its resources over: hb_standby, hb_takeover, auto_failback
+}
+
+// BadPackets counts datagrams dropped before the protocol saw them.
+type BadPackets struct {
+	Auth      uint64 // failed authentication (unknown key index, wrong digest)
+	Malformed uint64 // could not be decoded
 }
 
 // NodeStatus is one node as cl_status lists it.
@@ -21,17 +42,23 @@ type NodeStatus struct {
 	Name  string
 	State string // init, up, active, dead
 	Links []LinkStatus
+	// LastHeard is when the last packet from the node arrived; zero for
+	// the local node and for a peer never heard.
+	LastHeard time.Time
 }
 
 // LinkStatus is one medium to a node.
 type LinkStatus struct {
 	Name string // eth0
 	Up   bool
+	// LastHeard is when the last packet from the node arrived on this
+	// link; zero for the local node's links and links never heard on.
+	LastHeard time.Time
 }
 
 // Snapshot returns the current status; it shares nothing with the node.
 func (n *Node) Snapshot() *Status {
-	s := &Status{Node: n.cfg.Node, Running: append([]bool(nil), n.running...)}
+	s := &Status{Node: n.cfg.Node, Running: append([]bool(nil), n.running...), Takeovers: n.takeovers}
 	for _, name := range n.cfg.Nodes {
 		ns := NodeStatus{Name: name}
 		if name == n.cfg.Node {
@@ -45,8 +72,9 @@ func (n *Node) Snapshot() *Status {
 			if ns.State == "" {
 				ns.State = stDead
 			}
+			ns.LastHeard = p.lastHeard
 			for _, l := range n.cfg.Links {
-				ns.Links = append(ns.Links, LinkStatus{Name: l, Up: p.linkUp[l]})
+				ns.Links = append(ns.Links, LinkStatus{Name: l, Up: p.linkUp[l], LastHeard: p.links[l]})
 			}
 		}
 		s.Nodes = append(s.Nodes, ns)
