@@ -1130,7 +1130,9 @@ func (n *Node) peerDead(now time.Time, p *peer) {
 	}
 	p.hold = HoldNone
 	n.hold |= HoldForeign
-	n.takeovers.DeadPeer++
+	if !p.shutdone { // else counted at its shutdown notice
+		n.takeovers.DeadPeer++
+	}
 	if n.rstate != rStable && n.cfg.AutoFailback != FailbackLegacy {
 		n.rstate = rStable
 	}
