@@ -115,7 +115,7 @@ func (a *slowAgent) Start(context.Context) error {
 	time.Sleep(a.startTime)
 	return a.startErr
 }
-func (a *slowAgent) Stop(context.Context) error            { return nil }
+func (a *slowAgent) Stop(context.Context) error           { return nil }
 func (a *slowAgent) Status(context.Context) (bool, error) { return false, nil }
 func (a *slowAgent) String() string                       { return "slow" }
 
