@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
+	"github.com/heartbeat-go/heartbeat-go/resource.d/ocfarg"
 	"golang.org/x/sys/unix"
 )
 
@@ -45,7 +47,7 @@ func parseArgs(args []string) (config, error) {
 	if len(args) > 0 && isNamed(args[0]) {
 		for _, a := range args {
 			k, v, ok := strings.Cut(a, "=")
-			if !ok || !contains(namedKeys, k) {
+			if !ok || !slices.Contains(namedKeys, k) {
 				return c, fmt.Errorf("%w: %q: want one of %s as name=value", ErrBadArgs, a, strings.Join(namedKeys, ", "))
 			}
 			if _, dup := vals[k]; dup {
@@ -66,16 +68,7 @@ func parseArgs(args []string) (config, error) {
 
 func isNamed(a string) bool {
 	k, _, ok := strings.Cut(a, "=")
-	return ok && contains(namedKeys, k)
-}
-
-func contains(list []string, s string) bool {
-	for _, l := range list {
-		if l == s {
-			return true
-		}
-	}
-	return false
+	return ok && slices.Contains(namedKeys, k)
 }
 
 func (c *config) apply(vals map[string]string) error {
@@ -113,31 +106,20 @@ func (c *config) apply(vals map[string]string) error {
 		}
 	}
 	if v, ok := vals["force_unmount"]; ok && v != "safe" {
-		b, err := ocfBool(v)
+		b, err := ocfarg.Bool(v)
 		if err != nil {
 			return fmt.Errorf("%w: force_unmount: %w", ErrBadArgs, err)
 		}
 		c.killHolders = b
 	}
 	if v, ok := vals["fast_stop"]; ok {
-		b, err := ocfBool(v)
+		b, err := ocfarg.Bool(v)
 		if err != nil {
 			return fmt.Errorf("%w: fast_stop: %w", ErrBadArgs, err)
 		}
 		c.fastStop = b
 	}
 	return nil
-}
-
-// ocfBool reads a boolean as ocf_is_true does.
-func ocfBool(v string) (bool, error) {
-	switch strings.ToLower(v) {
-	case "yes", "true", "1", "on":
-		return true, nil
-	case "no", "false", "0", "off", "":
-		return false, nil
-	}
-	return false, fmt.Errorf("%q is not a boolean", v)
 }
 
 // spec is a device given by a tag (LABEL=, UUID=, -L, --uuid=...).
@@ -203,9 +185,9 @@ func mountArgs(options string) (flags uintptr, data string, ok bool) {
 		name, _, _ := strings.Cut(o, "=")
 		switch {
 		case o == "":
-		case contains(needsMount8, name):
+		case slices.Contains(needsMount8, name):
 			return 0, "", false
-		case contains(userspaceOnly, o), strings.HasPrefix(o, "x-"), strings.HasPrefix(o, "comment="):
+		case slices.Contains(userspaceOnly, o), strings.HasPrefix(o, "x-"), strings.HasPrefix(o, "comment="):
 		default:
 			if f, known := mountFlags[o]; known {
 				if f.set {
@@ -238,7 +220,7 @@ func (c config) fsckNeeded() bool {
 	case fsckNo:
 		return false
 	}
-	return !contains(journaled, c.fstype)
+	return !slices.Contains(journaled, c.fstype)
 }
 
 // virtual lists types whose source is not a block device.

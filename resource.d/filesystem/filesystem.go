@@ -180,7 +180,7 @@ func (a *Agent) resolve(ctx context.Context, mustExist bool) (source, error) {
 // blockType reports whether the fstype lives on a block device.
 func (a *Agent) blockType() bool {
 	_, _, native := mountArgs(a.cfg.options)
-	return native && !contains(virtual, a.cfg.fstype) && !strings.HasPrefix(a.cfg.fstype, "fuse")
+	return native && !slices.Contains(virtual, a.cfg.fstype) && !strings.HasPrefix(a.cfg.fstype, "fuse")
 }
 
 // findTagged resolves LABEL=x and friends through /dev/disk/by-*, then blkid.

@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/heartbeat-go/heartbeat-go/resource.d/ocfarg"
 )
 
 // The haresources words this package implements.
@@ -84,7 +87,7 @@ func parseArgs(kind string, args []string) (config, error) {
 			}
 			continue
 		}
-		if !contains(keys, k) {
+		if !slices.Contains(keys, k) {
 			return c, fmt.Errorf("%w: unsupported parameter %q for %s (known: %s)", ErrBadArgs, k, kind, strings.Join(keys, ", "))
 		}
 		if _, dup := vals[k]; dup {
@@ -96,15 +99,6 @@ func parseArgs(kind string, args []string) (config, error) {
 		return c, err
 	}
 	return c, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, l := range list {
-		if l == s {
-			return true
-		}
-	}
-	return false
 }
 
 // positional splits IP[/NETMASK[/NIC[/BROADCAST]]] into OCF parameter values
@@ -206,7 +200,7 @@ func (c *config) apply(vals map[string]string) error {
 		}
 	}
 	if v, ok := vals["nodad"]; ok {
-		b, err := ocfBool(v)
+		b, err := ocfarg.Bool(v)
 		if err != nil {
 			return fmt.Errorf("%w: nodad: %w", ErrBadArgs, err)
 		}
@@ -315,15 +309,4 @@ func positive(name, v string) (int, error) {
 		return 0, fmt.Errorf("%w: invalid %s %q: want a positive integer", ErrBadArgs, name, v)
 	}
 	return n, nil
-}
-
-// ocfBool reads a boolean as ocf_is_true does.
-func ocfBool(v string) (bool, error) {
-	switch strings.ToLower(v) {
-	case "yes", "true", "1", "on":
-		return true, nil
-	case "no", "false", "0", "off", "":
-		return false, nil
-	}
-	return false, fmt.Errorf("%q is not a boolean", v)
 }
