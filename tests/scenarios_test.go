@@ -236,16 +236,6 @@ func (s *scen) rsc(i int, want string) {
 	})
 }
 
-// rscEmpty is what rscstatus prints on node2, which owns no group, when it
-// holds nothing of node1's: 3.0.6 counts its empty local set as held
-// (spec case 24); heartbeat-go prints what really runs there.
-func (s *scen) rscEmpty(i int) string {
-	if s.place[i-1] == realNode {
-		return "local"
-	}
-	return "none"
-}
-
 // logs waits until node i's ha-log, from mark on, has every line.
 func (s *scen) logs(i, mark int, lines ...string) {
 	s.t.Helper()
@@ -292,7 +282,7 @@ func (s *scen) up() {
 	s.start(2)
 	s.owner(1)
 	s.rsc(1, "local")
-	s.rsc(2, s.rscEmpty(2))
+	s.rsc(2, "local")
 }
 
 // signal sends sig to node i's daemon.
@@ -419,10 +409,10 @@ func TestScenarioHardFailureAndRejoin(t *testing.T) {
 				s.logs(2, m2, "info: Heartbeat restart on node node1")
 				if fb == "on" {
 					s.logs(2, m2, "info: node2 wants to go standby [foreign]")
-					s.logs(1, m1, "info: Initial resource acquisition complete (auto_failback)")
+					s.logs(1, m1, "info: Standby resource acquisition done [foreign].")
 					s.owner(1)
 					s.rsc(1, "local")
-					s.rsc(2, s.rscEmpty(2))
+					s.rsc(2, "local")
 					return
 				}
 				s.logs(1, m1, "info: Local Resource acquisition completed. (none)")
@@ -471,12 +461,13 @@ func TestScenarioStandbyTakeover(t *testing.T) {
 			s.script(st.node, st.script, args...)
 			s.logs(giver, mark, st.done)
 			s.owner(st.owner)
-			if st.owner == 1 {
-				s.rsc(1, "local")
-				s.rsc(2, s.rscEmpty(2))
-			} else {
+			switch st {
+			case steps[0]: // spec case 29: node1 none, node2 all
 				s.rsc(1, "none")
 				s.rsc(2, "all")
+			case steps[1]: // hb_takeover afterwards: node1 all, node2 none
+				s.rsc(1, "all")
+				s.rsc(2, "none")
 			}
 		}
 	})
@@ -487,7 +478,12 @@ func TestScenarioStandbyTakeover(t *testing.T) {
 // rscstatus: 3.0.6 prints none in legacy mode, Go the truth).
 func TestScenarioStandbyRefused(t *testing.T) {
 	eachPlacement(t, twoNode, func(t *testing.T, p placement) {
-		s := newScen(t, p, scenOpts{}, 2*time.Minute)
+		// slowres takes 2 s to stop, so the first standby still runs
+		// when the second request arrives.
+		s := newScen(t, p, scenOpts{
+			haresources: "node1 {{.VIP}}/24/eth0 spectest::alpha spectest::beta slowres\n",
+			resourceD:   map[string]string{"slowres": strings.Replace(fmt.Sprintf(statusScript, "slowres", "running"), "stop) ", "stop) sleep 2; ", 1)},
+		}, 2*time.Minute)
 		s.up()
 		m1 := s.n(1).LogMark()
 		// Both messages go through the FIFO before the peer's answer.
@@ -572,7 +568,7 @@ func TestScenarioPartition(t *testing.T) {
 			s.notLogged(1, m1, "Restarting heartbeat.")
 			s.notLogged(2, m2, "Restarting heartbeat.")
 			s.rsc(1, "local")
-			s.rsc(2, s.rscEmpty(2))
+			s.rsc(2, "local")
 			return
 		}
 		for i := 1; i <= 2; i++ {
@@ -639,7 +635,7 @@ func TestScenarioStartFailure(t *testing.T) {
 		s.owner(0)
 		s.stays(0, 3*time.Second)
 		s.rsc(1, "none")
-		s.rsc(2, "none")
+		s.rsc(2, "local") // its empty local set, as 3.0.6 counts it
 	})
 }
 
