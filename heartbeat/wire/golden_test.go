@@ -1,11 +1,9 @@
 package wire_test
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -74,7 +72,10 @@ func TestCaptures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		brief := readLines(t, strings.TrimSuffix(file, ".pcap")+".brief.txt")
+		brief, err := pcap.ReadBrief(file)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(brief) != len(ds) {
 			t.Fatalf("%s: %d datagrams, %d decode lines", name, len(ds), len(brief))
 		}
@@ -236,22 +237,4 @@ func briefLine(m *wire.Message, bad bool) string {
 		line += "  [outer-auth BAD inner-auth BAD]"
 	}
 	return line
-}
-
-func readLines(t *testing.T, path string) []string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var lines []string
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		lines = append(lines, s.Text())
-	}
-	if err := s.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return lines
 }

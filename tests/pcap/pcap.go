@@ -17,6 +17,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -60,6 +61,16 @@ func ReadFile(path string) ([]Datagram, error) {
 		return ds, fmt.Errorf("reading %s: %w", path, err)
 	}
 	return ds, nil
+}
+
+// ReadBrief reads the one-line decodes hbwire.py wrote for the capture file
+// at path, one line per datagram, from the .brief.txt file beside it.
+func ReadBrief(path string) ([]string, error) {
+	b, err := os.ReadFile(strings.TrimSuffix(path, ".pcap") + ".brief.txt")
+	if err != nil || len(b) == 0 {
+		return nil, err
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n"), nil
 }
 
 // Read reads a capture from r.

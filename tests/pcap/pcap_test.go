@@ -1,7 +1,6 @@
 package pcap
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -26,7 +25,10 @@ func TestCaptures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := briefLines(t, strings.TrimSuffix(file, ".pcap")+".brief.txt")
+			want, err := ReadBrief(file)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if len(ds) != len(want) {
 				t.Fatalf("read %d datagrams, decode has %d lines", len(ds), len(want))
 			}
@@ -45,24 +47,6 @@ func TestCaptures(t *testing.T) {
 	if total != 1842 {
 		t.Errorf("%d datagrams in all captures, want 1842", total)
 	}
-}
-
-func briefLines(t *testing.T, path string) []string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var lines []string
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		lines = append(lines, s.Text())
-	}
-	if err := s.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return lines
 }
 
 // capture builds a pcap file: a header with magic and link type, then one
