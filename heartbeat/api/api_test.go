@@ -207,6 +207,29 @@ func TestSnapshotBeforeLoop(t *testing.T) {
 	}
 }
 
+// TestPingNodesLeaveSnapshot: ping nodes are added to the answer, never to
+// the snapshot the loop published, which other readers share; asking twice
+// lists each ping node once.
+func TestPingNodesLeaveSnapshot(t *testing.T) {
+	s := labServer("node1")
+	published := s.Status()
+	s.Info.PingNodes = []string{"10.0.0.254"}
+	for i := range 2 {
+		resps := s.Handle(newMsg("t", TypeRequest, "reqtype", "nodelist", "pid", "1"))
+		var got []string
+		for _, r := range resps {
+			n, _ := r.Value("node")
+			got = append(got, n)
+		}
+		if g := strings.Join(got, " "); g != "node1 node2 10.0.0.254" {
+			t.Errorf("request %d: nodes %q, want node1 node2 10.0.0.254", i+1, g)
+		}
+	}
+	if len(published.Nodes) != 2 {
+		t.Errorf("published snapshot changed: %d nodes, want 2", len(published.Nodes))
+	}
+}
+
 func TestFrameErrors(t *testing.T) {
 	good, err := AppendFrame(nil, newMsg("t", "x"))
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -327,20 +328,22 @@ func (s *Server) clientStatus(req *wire.Message, st *heartbeat.Status, resp *wir
 }
 
 // snapshot returns the loop's status, or, before the loop published one,
-// every node of ha.cf dead but ourselves starting up.
+// every node of ha.cf dead but ourselves starting up; either way with the
+// ping nodes appended. The loop's snapshot is shared with every other
+// reader, so the ping nodes go into a copy.
 func (s *Server) snapshot() *heartbeat.Status {
-	var st *heartbeat.Status
+	st := heartbeat.Status{Node: s.Info.Node, Hold: "transition",
+		Nodes: []heartbeat.NodeStatus{{Name: s.Info.Node, State: "init"}}}
 	if s.Status != nil {
-		st = s.Status()
+		if p := s.Status(); p != nil {
+			st = *p
+		}
 	}
-	if st == nil {
-		st = &heartbeat.Status{Node: s.Info.Node, Hold: "transition",
-			Nodes: []heartbeat.NodeStatus{{Name: s.Info.Node, State: "init"}}}
-	}
+	st.Nodes = slices.Clip(st.Nodes)
 	for _, p := range s.Info.PingNodes {
-		st.Nodes = append(st.Nodes[:len(st.Nodes):len(st.Nodes)], heartbeat.NodeStatus{Name: p, State: PingNode})
+		st.Nodes = append(st.Nodes, heartbeat.NodeStatus{Name: p, State: PingNode})
 	}
-	return st
+	return &st
 }
 
 func lookup(st *heartbeat.Status, name string) (heartbeat.NodeStatus, bool) {
