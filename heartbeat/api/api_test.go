@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/heartbeat-go/heartbeat-go/heartbeat"
@@ -316,6 +317,50 @@ func TestClientServer(t *testing.T) {
 		t.Fatalf("stale socket not replaced: %v", err)
 	}
 	ln2.Close()
+}
+
+// lateListener hands Serve a connection only after ctx ended and Serve's
+// stop function closed the listener and the connections it knew of: the
+// race between Accept and shutdown.
+type lateListener struct {
+	cancel context.CancelFunc
+	conn   net.Conn
+	closed bool
+}
+
+func (l *lateListener) Accept() (net.Conn, error) {
+	if l.conn == nil {
+		return nil, net.ErrClosed
+	}
+	l.cancel()
+	synctest.Wait() // the stop function has run
+	c := l.conn
+	l.conn = nil
+	return c, nil
+}
+
+func (l *lateListener) Close() error   { l.closed = true; return nil }
+func (l *lateListener) Addr() net.Addr { return nil }
+
+// TestServeAcceptDuringStop: a client accepted while the server stops is
+// cut too, so Serve returns instead of waiting for a client that never
+// writes (synctest reports the deadlock otherwise).
+func TestServeAcceptDuringStop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		a, b := net.Pipe()
+		defer b.Close()
+		ln := &lateListener{cancel: cancel, conn: a}
+		if err := labServer("node1").Serve(ctx, ln); err != nil {
+			t.Fatal(err)
+		}
+		if !ln.closed {
+			t.Error("listener not closed")
+		}
+		if _, err := b.Write([]byte{0}); err == nil {
+			t.Error("connection accepted during the stop is still open")
+		}
+	})
 }
 
 // TestServeConnOrder: a request before signon, or a non-API message, ends

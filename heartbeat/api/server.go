@@ -132,6 +132,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			return fmt.Errorf("accepting API client: %w", err)
 		}
 		s.mu.Lock()
+		if ctx.Err() != nil {
+			// Accepted while stopping, after the stop function closed
+			// the connections it knew of.
+			s.mu.Unlock()
+			c.Close()
+			return nil
+		}
 		s.conns[c] = struct{}{}
 		s.mu.Unlock()
 		s.wg.Go(func() {
