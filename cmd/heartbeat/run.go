@@ -40,7 +40,7 @@ const startWait = 5 * time.Minute
 // background child whose start-up the parent waits for.
 func start(o options, stderr io.Writer) int {
 	cfg := loadResolved()
-	dopts := daemon.Options{Foreground: o.foreground, Debug: o.debug, Version: version, Stderr: stderr, NoRealtime: o.noRealtime}
+	dopts := daemonOptions(o, os.Getenv, stderr)
 	if !cfg.OK() {
 		daemon.LogConfigError(cfg, dopts)
 		return exitConfigError
@@ -56,6 +56,20 @@ func start(o options, stderr io.Writer) int {
 		return foreground(cfg, dopts, pids)
 	}
 	return daemonise(stderr)
+}
+
+// daemonOptions are the daemon's switches from the command line and from
+// the environment, which the init script and the systemd unit fill from
+// /etc/default/heartbeat (ha.cf stays as heartbeat 3.0.6 reads it).
+func daemonOptions(o options, getenv func(string) string, stderr io.Writer) daemon.Options {
+	return daemon.Options{
+		Foreground:  o.foreground,
+		Debug:       o.debug,
+		Version:     version,
+		Stderr:      stderr,
+		NoRealtime:  o.noRealtime,
+		MetricsAddr: getenv(daemon.MetricsEnv),
+	}
 }
 
 // alreadyRunning logs 3.0.6's line; unlike 3.0.6 (exit 0) it exits 1, so

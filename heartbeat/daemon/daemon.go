@@ -43,6 +43,11 @@ type Options struct {
 	// NoRealtime is heartbeat -l: no memory locking, no real-time policy
 	// even with ha.cf's `realtime on`.
 	NoRealtime bool
+	// MetricsAddr, if set, is where the Prometheus endpoint listens
+	// (HEARTBEAT_METRICS_ADDR of /etc/default/heartbeat, see MetricsEnv).
+	MetricsAddr string
+
+	resourceOp func(heartbeat.ResourceOp) // set by startMetrics
 }
 
 func (o *Options) defaults() {
@@ -88,6 +93,11 @@ func Run(ctx context.Context, cfg *config.Config, o Options) error {
 	if cfg.HACF.Realtime && !o.NoRealtime {
 		goRealtime(log, cfg.HACF.RTPrio)
 	}
+	_, stopMetrics, err := startMetrics(ctx, &o, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
@@ -200,6 +210,7 @@ func runOnce(ctx context.Context, cfg *config.Config, o Options, log *logrus.Ent
 		Fence:       o.Fence,
 		Load:        heartbeat.ReadLoad,
 		Ready:       o.Ready,
+		ResourceOp:  o.resourceOp,
 	}
 	if o.Status != nil {
 		o.Status(loop)
