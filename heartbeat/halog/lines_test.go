@@ -42,17 +42,13 @@ func msec(s string) time.Duration { return time.Duration(u64(s)) * time.Millisec
 
 func lineCases(datagrams map[string][]byte) []lineCase {
 	return []lineCase{
-		{"PacemakerOff", false, `^Pacemaker support: off$`, func(e *logrus.Entry, m []string) { PacemakerOff(e) }},
 		{"CoreDumpWarnings", false, `^Core dumps could be lost`, func(e *logrus.Entry, m []string) { CoreDumpWarnings(e) }},
-		{"LoggingDaemonDisabled", false, `^Logging daemon is disabled`, func(e *logrus.Entry, m []string) { LoggingDaemonDisabled(e) }},
-		{"ConfigValidated", false, `^\*+$`, func(e *logrus.Entry, m []string) { ConfigValidated(e, "3.0.6") }},
 		{"Version", false, `^heartbeat: version (\S+)$`, func(e *logrus.Entry, m []string) { Version(e, m[1]) }},
 		{"NoPreviousGeneration", false, `^No Previous generation - starting at (\d+)$`, func(e *logrus.Entry, m []string) { NoPreviousGeneration(e, u64(m[1])) }},
 		{"Generation", false, `^Heartbeat generation: (\d+)$`, func(e *logrus.Entry, m []string) { Generation(e, u64(m[1])) }},
 		{"NewUUID", false, `^No uuid found`, func(e *logrus.Entry, m []string) { NewUUID(e) }},
 		{"CreatingFIFO", false, `^Creating FIFO (.*)\.$`, func(e *logrus.Entry, m []string) { CreatingFIFO(e, m[1]) }},
 		{"BcastStarted", false, `^glib: UDP Broadcast heartbeat started on port (\d+) \(\d+\) interface (\S+)$`, func(e *logrus.Entry, m []string) { BcastStarted(e, num(m[1]), m[2]) }},
-		{"BcastClosed", false, `^glib: UDP Broadcast heartbeat closed on port (\d+) interface (\S+) - `, func(e *logrus.Entry, m []string) { BcastClosed(e, num(m[1]), m[2]) }},
 		{"McastStarted", false, `^glib: UDP multicast heartbeat started for group (\S+) port (\d+) interface (\S+) \(ttl=(\d+) loop=(\d+)\)$`, func(e *logrus.Entry, m []string) {
 			McastStarted(e, m[1], num(m[2]), m[3], num(m[4]), num(m[5]))
 		}},
@@ -109,13 +105,10 @@ func lineCases(datagrams map[string][]byte) []lineCase {
 		{"ShutdownDelayed", false, `^Shutdown delayed until current resource activity finishes\.$`, func(e *logrus.Entry, m []string) { ShutdownDelayed(e) }},
 		{"GivingUpAll", false, `^Giving up all HA resources\.$`, func(e *logrus.Entry, m []string) { GivingUpAll(e) }},
 		{"AllRelinquished", false, `^All HA resources relinquished\.$`, func(e *logrus.Entry, m []string) { AllRelinquished(e) }},
-		{"KillingProcess", false, `^killing (\w+) process (\d+) with signal (\d+)$`, func(e *logrus.Entry, m []string) { KillingProcess(e, m[1], num(m[2]), num(m[3])) }},
-		{"CoreProcessExited", false, `^Core process (\d+) exited\. (\d+) remaining$`, func(e *logrus.Entry, m []string) { CoreProcessExited(e, num(m[1]), num(m[2])) }},
 		{"ShutdownComplete", false, `^(\w+) Heartbeat shutdown complete\.$`, func(e *logrus.Entry, m []string) { ShutdownComplete(e, m[1]) }},
 		{"ShutdownNotice", false, `^Received shutdown notice from '(\w+)'\.$`, func(e *logrus.Entry, m []string) { ShutdownNotice(e, m[1]) }},
 		{"SignallingReread", false, `^Signalling heartbeat pid (\d+) to reread config files$`, func(e *logrus.Entry, m []string) { SignallingReread(e, num(m[1])) }},
 		{"RereadingAuth", false, `^Rereading authentication file\.$`, func(e *logrus.Entry, m []string) { RereadingAuth(e) }},
-		{"ChildRereadingAuth", false, `^Child rereading authentication file\.$`, func(e *logrus.Entry, m []string) { ChildRereadingAuth(e) }},
 		{"AlreadyRunning", false, `^heartbeat: already running \[pid (\d+)\]\.$`, func(e *logrus.Entry, m []string) { AlreadyRunning(e, num(m[1])) }},
 		{"APIBadRequest", false, `^api_process_request: bad request \[(\w+)\]$`, func(e *logrus.Entry, m []string) { APIBadRequest(e, m[1]) }},
 		{"LostPackets", false, `^(\d+) lost packet\(s\) for \[(\w+)\] \[(\d+):(\d+)\]$`, func(e *logrus.Entry, m []string) { LostPackets(e, num(m[1]), m[2], u64(m[3]), u64(m[4])) }},
@@ -128,10 +121,6 @@ func lineCases(datagrams map[string][]byte) []lineCase {
 			NetstringAuthFailed(e, datagrams[m[1]])
 		}},
 		{"DumpMessage", false, `^MSG: Dumping message with (\d+) fields$`, func(e *logrus.Entry, m []string) { DumpMessage(e, e.Data["fields"].([]string)) }},
-		{"NotStartedConfigError", false, `^Heartbeat not started: configuration error\.$`, func(e *logrus.Entry, m []string) { NotStartedConfigError(e) }},
-		{"ConfigErrorNotStarted", false, `^Configuration error, heartbeat not started\.$`, func(e *logrus.Entry, m []string) { ConfigErrorNotStarted(e) }},
-		{"AuthConfigError", false, `^Authentication configuration error\.$`, func(e *logrus.Entry, m []string) { AuthConfigError(e) }},
-		{"LegacyAutoFailback", false, `^Deprecated 'legacy' auto_failback option selected\.$`, func(e *logrus.Entry, m []string) { LegacyAutoFailback(e) }},
 		{"AcquiringGroup", true, `^info: Acquiring resource group: (.*)$`, func(e *logrus.Entry, m []string) { AcquiringGroup(e, m[1]) }},
 		{"ReleasingGroup", true, `^info: Releasing resource group: (.*)$`, func(e *logrus.Entry, m []string) { ReleasingGroup(e, m[1]) }},
 		{"RunningResource", true, `^info: Running (/\S+resource\.d/\S+) (.*) (\w+)$`, func(e *logrus.Entry, m []string) { RunningResource(e, m[1], strings.Fields(m[2]), m[3]) }},
