@@ -129,23 +129,6 @@ func (l *Logs) Close() error {
 	return err
 }
 
-// ScriptEnv returns the variables through which 3.0.6's scripts and OCF agents (ha_log in
-// ocf-shellfuncs) log into the same destinations: HA_LOGFILE, HA_DEBUGLOG, HA_LOGFACILITY,
-// HA_DATEFMT and HA_debug.
-func (o Options) ScriptEnv() []string {
-	env := []string{"HA_DATEFMT=%Y/%m/%d_%T\t", "HA_debug=" + strconv.Itoa(o.Debug)}
-	if o.Logfile != "" {
-		env = append(env, "HA_LOGFILE="+o.Logfile)
-	}
-	if o.Debugfile != "" {
-		env = append(env, "HA_DEBUGLOG="+o.Debugfile)
-	}
-	if o.Logfacility != "" {
-		env = append(env, "HA_LOGFACILITY="+o.Logfacility)
-	}
-	return env
-}
-
 // writerHook formats entries of its levels and writes each as one Write call. Write
 // errors go to onError, not back to logrus, which would skip the remaining hooks.
 type writerHook struct {

@@ -245,7 +245,8 @@ func TestFacilities(t *testing.T) {
 }
 
 // TestScriptLinesMatchHaLog runs the real ha_log of ocf-shellfuncs (resource-agents) with
-// ScriptEnv and checks that what it writes is what the Formatter writes for the same tag.
+// the logging variables the resource runner exports (resource.Environment) and checks that
+// what it writes is what the Formatter writes for the same tag.
 func TestScriptLinesMatchHaLog(t *testing.T) {
 	const shellfuncs = "/usr/lib/ocf/lib/heartbeat/ocf-shellfuncs"
 	dir := t.TempDir()
@@ -256,7 +257,8 @@ func TestScriptLinesMatchHaLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(script)
-	cmd.Env = append(o.ScriptEnv(), "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "OCF_ROOT=/usr/lib/ocf")
+	cmd.Env = []string{"HA_DATEFMT=%Y/%m/%d_%T\t", "HA_LOGFILE=" + o.Logfile, "HA_DEBUGLOG=" + o.Debugfile,
+		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "OCF_ROOT=/usr/lib/ocf"}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("running ha_log from %s: %v\n%s", shellfuncs, err, out)
 	}
