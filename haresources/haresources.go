@@ -32,14 +32,6 @@ type Resource struct {
 	Line      int
 }
 
-// Canonical is the word with the IPaddr:: shorthand expanded.
-func (r Resource) Canonical() string {
-	if r.Shorthand {
-		return "IPaddr::" + r.Text
-	}
-	return r.Text
-}
-
 // Group is one line of haresources.
 type Group struct {
 	// Node is the preferred owner, lower-cased.

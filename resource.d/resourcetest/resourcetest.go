@@ -126,13 +126,6 @@ func (a *Agent) Gate(on bool) chan<- struct{} {
 	return a.gate
 }
 
-// SetRunning sets the state directly (a resource found active at start-up).
-func (a *Agent) SetRunning(running bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.running = running
-}
-
 // Running reports the state without recording a call.
 func (a *Agent) Running() bool {
 	a.mu.Lock()
