@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/heartbeat-go/heartbeat-go/hacf/scan"
 )
 
 func FuzzParse(f *testing.F) {
@@ -24,7 +26,29 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("nil config")
 		}
 		if err == nil {
-			_ = c.Validate("node1")
+			err = c.Validate("node1")
 		}
+		checkPositions(t, err, strings.Count(text, "\n")+1)
 	})
+}
+
+// checkPositions checks that err is nil or a list of errors of ha.cf sorted
+// by line, each naming a line of the file (or 0, the whole file).
+func checkPositions(t *testing.T, err error, lines int) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	errs := scan.Errors(err)
+	if len(errs) == 0 {
+		t.Fatalf("error without a position: %v", err)
+	}
+	for i, e := range errs {
+		if e.File != "ha.cf" || e.Line < 0 || e.Line > lines {
+			t.Fatalf("error %d at %s:%d, file has %d lines: %v", i, e.File, e.Line, lines, e)
+		}
+		if i > 0 && e.Line < errs[i-1].Line {
+			t.Fatalf("errors not sorted by line: %v", errs)
+		}
+	}
 }
