@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -261,4 +263,27 @@ func TestOwnRegistry(t *testing.T) {
 			t.Errorf("%s is in the default registry", mf.GetName())
 		}
 	}
+}
+
+// FuzzCheckAddr: any input gets an answer, never a panic, and an accepted
+// address always splits into a host and a 16-bit port.
+func FuzzCheckAddr(f *testing.F) {
+	for _, s := range []string{"127.0.0.1:9694", ":9694", "[::1]:9694", "9694", "[::1", "a:b:c", "127.0.0.1:99999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, addr string) {
+		if err := CheckAddr(addr); err != nil {
+			if !errors.Is(err, ErrAddr) {
+				t.Fatalf("CheckAddr(%q): %v does not wrap ErrAddr", addr, err)
+			}
+			return
+		}
+		_, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			t.Fatalf("accepted %q: %v", addr, err)
+		}
+		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			t.Fatalf("accepted %q with port %q", addr, port)
+		}
+	})
 }
