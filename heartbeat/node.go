@@ -176,15 +176,18 @@ type Node struct {
 	out        []Out
 	jobs       []Job
 
-	rstate      rstate
-	rscrcvdAt   time.Time
-	hold        Holding
-	running     []bool // per group: started here and not stopped
-	pending     int    // jobs handed out and not yet done
-	standby     standbyRole
-	standbySet  Holding
-	standbyFrom string
-	standbyEnd  time.Time // until then we wait for the peer's answer
+	rstate    rstate
+	rscrcvdAt time.Time
+	hold      Holding
+	running   []bool // per group: started here and not stopped
+	pending   int    // jobs handed out and not yet done
+	// ipRequestPending: legacy mode, our ip-requests wait until every live
+	// peer is active.
+	ipRequestPending bool
+	standby          standbyRole
+	standbySet       Holding
+	standbyFrom      string
+	standbyEnd       time.Time // until then we wait for the peer's answer
 	// standbyWaiting: we sent "me" and wait for "other", or sent "other"
 	// and wait for "done"; 3.0.6 cancels the standby after standbyTimeout.
 	standbyWaiting bool
@@ -621,6 +624,9 @@ func (n *Node) onStatus(now time.Time, p *peer, m Msg) {
 	if !n.commUp && n.allHeard() {
 		n.commNowUp(now)
 	}
+	if st == stActive {
+		n.sendIPRequests(now)
+	}
 }
 
 func (n *Node) allHeard() bool {
@@ -811,6 +817,26 @@ func (n *Node) groupsOfNode(name string) []int {
 	return idx
 }
 
+// sendIPRequests asks the peers for our groups (legacy mode) once every live
+// peer is active: 3.0.6 runs rc.d/ip-request only after its own
+// communication is up, and a request that reaches it earlier is lost.
+func (n *Node) sendIPRequests(now time.Time) {
+	if !n.ipRequestPending {
+		return
+	}
+	for _, p := range n.order {
+		if p.alive() && p.state != stActive {
+			return
+		}
+	}
+	n.ipRequestPending = false
+	for _, i := range n.groupsOfNode(n.cfg.Node) {
+		if !n.running[i] {
+			n.send(now, newMsg(tIPRequest, fIPAddr, n.cfg.Groups[i].First()))
+		}
+	}
+}
+
 // reqOurResources is 3.0.6's req_our_resources (spec 5.3).
 func (n *Node) reqOurResources(now time.Time, force bool) {
 	mine := n.groupsOfNode(n.cfg.Node)
@@ -825,9 +851,8 @@ func (n *Node) reqOurResources(now time.Time, force bool) {
 			n.queue(Job{Kind: jobAcquire, Groups: mine, Why: "req_our_resources"})
 			return
 		}
-		for _, i := range mine {
-			n.send(now, newMsg(tIPRequest, fIPAddr, n.cfg.Groups[i].First()))
-		}
+		n.ipRequestPending = true
+		n.sendIPRequests(now)
 		return
 	}
 	peerHoldsOurs := false
@@ -943,7 +968,9 @@ func (n *Node) startFailures(now time.Time, failed []int) {
 // Standby is hb_standby: give set (from our point of view) to the peer.
 func (n *Node) Standby(now time.Time, set Holding) {
 	if n.cfg.AutoFailback == FailbackLegacy {
+		// 3.0.6 still sends the request, and both nodes refuse it.
 		halog.StandbyNeedsNiceFailback(n.log)
+		n.send(now, newMsg(tAskResources, fRscHold, set.String(), fInfo, "me"))
 		return
 	}
 	n.askStandby(now, set)

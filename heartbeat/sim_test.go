@@ -709,3 +709,46 @@ func TestSimFailedEverywhereNotHeld(t *testing.T) {
 		}
 	}
 }
+
+// TestSimLegacyIPRequestWaitsForActivePeer: 3.0.6 loses an ip-request that
+// arrives before its own communication is up, so node1 must not send one
+// before node2 reports status active.
+func TestSimLegacyIPRequestWaitsForActivePeer(t *testing.T) {
+	s := newSim(t, FailbackLegacy)
+	var order []string
+	s.drop = func(from, to string, m Msg) bool {
+		if from == "node2" && to == "node1" && m.Type() == tStatus {
+			order = append(order, "node2 "+m.Get(fSt))
+		}
+		if from == "node1" && to == "node2" && m.Type() == tIPRequest {
+			order = append(order, "node1 ip-request")
+		}
+		return false
+	}
+	// node2 comes up between two of node1's heartbeats: node1 hears it
+	// at once, node2 hears node1 only with its next heartbeat.
+	s.start("node1")
+	s.run(1500 * time.Millisecond)
+	s.start("node2")
+	s.run(5 * time.Second)
+	s.requireHolders("node1")
+	i := slices.Index(order, "node1 ip-request")
+	if i < 0 || !slices.Contains(order[:i], "node2 active") {
+		t.Fatalf("message order %v: node1 asked before node2 was active", order)
+	}
+}
+
+// TestSimLegacyStandbyOnTheWire: in legacy mode hb_standby is refused, but
+// the request still goes to the peer, which refuses it too (as 3.0.6 does).
+func TestSimLegacyStandbyOnTheWire(t *testing.T) {
+	s := newSim(t, FailbackLegacy)
+	s.start("node1")
+	s.start("node2")
+	s.run(5 * time.Second)
+	s.node("node1").n.Standby(s.now, HoldAll)
+	s.flush(s.node("node1"))
+	s.run(time.Second)
+	s.requireLogged("node1", "Standby mode only implemented when nice_failback on")
+	s.requireLogged("node2", "Standby mode only implemented when nice_failback on")
+	s.requireHolders("node1")
+}
