@@ -24,7 +24,7 @@ unit:
 
 integration: build
 	@if [ "$$(id -u)" != 0 ]; then echo "make integration: needs root (network namespaces, mounts)" >&2; exit 1; fi
-	HBGO_BIN=$(CURDIR)/$(BINDIR) $(GO) test -tags integration -count=1 -timeout 25m -v ./tests/ 2>&1 | tee $(BINDIR)/integration.log | grep --line-buffered -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go'
+	HBGO_BIN=$(CURDIR)/$(BINDIR) $(GO) test -tags integration -count=1 -parallel 8 -timeout 25m -v ./tests/ 2>&1 | tee $(BINDIR)/integration.log | grep --line-buffered -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go'
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go') $$(git ls-files --others --exclude-standard '*.go')); \
