@@ -463,7 +463,7 @@ func (n *Node) Receive(now time.Time, m Msg, link string) {
 	case tIPRequestRsp:
 		n.onIPRequestResp(now, m)
 	}
-	n.audit()
+	n.audit(now)
 }
 
 // heard records a packet from p on link.
@@ -914,10 +914,12 @@ func (n *Node) JobDone(now time.Time, r JobResult) {
 		halog.StandbyAcquireCompleted(n.log, j.Set.Swap().String())
 		n.hold |= n.started(j.Set.Swap())
 		n.standby, n.standbyWaiting = standbyNone, false
+		// The new holding goes out before "done" (as in 3.0.6's capture 04),
+		// so the peer never sees the standby over with nobody holding the set.
+		n.report(now, "")
 		n.send(now, newMsg(tAskResources, fRscHold, j.Set.String(), fInfo, "done"))
 		halog.StandbyAcquisitionDone(n.log, j.Set.String())
 		n.initialComplete("auto_failback")
-		n.report(now, "")
 	case "ip-request":
 		n.send(now, append(Msg{{fDest, j.Peer}}, newMsg(tIPRequestRsp, fIPAddr, n.cfg.Groups[j.Groups[0]].First(), fWeOwn, "yes", fOK, "OK")...))
 	case "ip-request-resp":
@@ -1270,7 +1272,7 @@ func (n *Node) beginShutdown(now time.Time, restart bool) {
 }
 
 // audit logs the inconsistencies 3.0.6 checks after every message.
-func (n *Node) audit() {
+func (n *Node) audit(now time.Time) {
 	if n.cfg.AutoFailback == FailbackLegacy {
 		return
 	}
@@ -1290,6 +1292,26 @@ func (n *Node) audit() {
 			}
 		}
 	}
+	n.adoptOrphans(now)
+}
+
+// adoptOrphans takes our own groups back when every node is stable and none
+// holds them (3.0.6 only logs "No one owns our local resources!" and leaves
+// the service down). Groups that failed to start here too often stay down.
+func (n *Node) adoptOrphans(now time.Time) {
+	if n.hold&HoldLocal != 0 || n.rstate != rStable || !n.stable() || n.shuttingDown || n.fenceNeeded {
+		return
+	}
+	for _, p := range n.order {
+		if p.state == "" || (p.alive() && p.hold&HoldForeign != 0) {
+			return
+		}
+	}
+	if len(n.startable(n.groupsOfNode(n.cfg.Node))) == 0 {
+		return
+	}
+	halog.NoOneOwnsLocal(n.log)
+	n.reqOurResources(now, false)
 }
 
 // String summarises the node for debug output.

@@ -552,8 +552,11 @@ const simSettle = 30 * time.Second
 // none does), that each node's own view of what runs there is the truth,
 // and that every running node is stable (rscstatus is not "transition").
 // Some steps fire two faults back to back without settling in between.
+// simSeeds is how many random fault sequences TestSimRandomFaults runs.
+var simSeeds = 200
+
 func TestSimRandomFaults(t *testing.T) {
-	for seed := range uint64(50) {
+	for seed := range uint64(simSeeds) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 0x6865617274))
 			mode := []AutoFailback{FailbackOn, FailbackOff}[rng.IntN(2)]

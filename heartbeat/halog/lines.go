@@ -212,6 +212,10 @@ func ReturningAfterPartition(e *logrus.Entry, node string) {
 // BothOwnOurs logs "ERROR: Both machines own our resources!".
 func BothOwnOurs(e *logrus.Entry) { Log(e, Err, "Both machines own our resources!") }
 
+// NoOneOwnsLocal logs "ERROR: No one owns our local resources!" (3.0.6's
+// audit when both nodes are stable and neither holds this node's groups).
+func NoOneOwnsLocal(e *logrus.Entry) { Log(e, Err, "No one owns our local resources!") }
+
 // BothOwnForeign logs "ERROR: Both machines own foreign resources!".
 func BothOwnForeign(e *logrus.Entry) { Log(e, Err, "Both machines own foreign resources!") }
 

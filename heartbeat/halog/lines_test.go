@@ -136,6 +136,7 @@ func lineCases(datagrams map[string][]byte) []lineCase {
 		}},
 		{"StandbyIgnoredOtherInFlux", false, `^standby message \[(\w+)\] from (\w+) ignored\.  Other side is in flux\.$`, func(e *logrus.Entry, m []string) { StandbyIgnoredOtherInFlux(e, m[1], m[2]) }},
 		{"StandbyIgnoredLocalInFlux", false, `^standby message \[(\w+)\] from (\w+) ignored\.  local resources in flux\.$`, func(e *logrus.Entry, m []string) { StandbyIgnoredLocalInFlux(e, m[1], m[2]) }},
+		{"NoOneOwnsLocal", false, `^No one owns our local resources!$`, func(e *logrus.Entry, m []string) { NoOneOwnsLocal(e) }},
 		{"StandbyNoReply", false, `^No reply to standby request\.`, func(e *logrus.Entry, m []string) { StandbyNoReply(e) }},
 		{"BadNakSeq", false, `^should_drop_message: bad nak seq number$`, func(e *logrus.Entry, m []string) { BadNakSeq(e) }},
 		{"BadSequenceNumber", false, `^should_drop_message: bad sequence number$`, func(e *logrus.Entry, m []string) { BadSequenceNumber(e) }},
@@ -182,6 +183,8 @@ var specOnly = map[string]struct {
 		"2026/11/22_17:16:40  ResourceManager(default)[4953]:    ERROR: Resource script for spectest::beta probably not LSB-compliant.\n" +
 			"2026/11/22_17:16:40  ResourceManager(default)[4953]:    WARN: it (spectest::beta) MUST succeed on a stop when already stopped\n" +
 			"2026/11/22_17:16:40  ResourceManager(default)[4953]:    WARN: Machine reboot narrowly avoided!\n"},
+	"NoOneOwnsLocal": {NoOneOwnsLocal,
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: ERROR: No one owns our local resources!\n"},
 	"CancellingStandby": {CancellingStandby,
 		"Nov 22 17:16:40 node1 heartbeat: [4953]: info: Cancelling pending standby operation\n"},
 	"StandbyInProgress": {func(e *logrus.Entry) { StandbyInProgress(e, "node2", 8001*time.Millisecond) },
