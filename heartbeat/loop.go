@@ -94,7 +94,8 @@ func (l *Loop) Run(ctx context.Context) error {
 		stopRunner()
 		wg.Wait()
 	}()
-	r := &runner{log: l.RMLog, resourceDir: l.ResourceDir, stopRetries: 10, stopInterval: time.Second, sleep: sleepCtx, observe: l.ResourceOp}
+	r := &runner{log: l.RMLog, resourceDir: l.ResourceDir, stopRetries: 10, stopInterval: time.Second, sleep: sleepCtx, observe: l.ResourceOp,
+		niceFailback: l.Config.AutoFailback != FailbackLegacy}
 	wg.Go(func() {
 		for j := range jobs {
 			results <- jobDone{res: r.run(rctx, l.Config.Groups, j)}
@@ -247,8 +248,12 @@ func (l *Loop) encode(o Out) ([]byte, error) {
 // run executes one job group by group.
 func (r *runner) run(ctx context.Context, groups []*Group, j Job) JobResult {
 	res := JobResult{Job: j}
+	machDown := j.Why == "mach_down"
 	for _, i := range j.Groups {
 		var err error
+		if machDown {
+			halog.MachDownTakingOver(r.log, groups[i].First())
+		}
 		if j.Acquire() {
 			err = r.acquire(ctx, groups[i])
 		} else {
@@ -262,6 +267,13 @@ func (r *runner) run(ctx context.Context, groups []*Group, j Job) JobResult {
 		case err != nil:
 			res.Failed = append(res.Failed, i)
 		}
+	}
+	if machDown {
+		// The lines of 3.0.6's mach_down script, which ran this takeover.
+		if r.niceFailback {
+			halog.MachDownForeignAcquired(r.log, "/usr/share/heartbeat/mach_down")
+		}
+		halog.MachDownNodeComplete(r.log, j.Peer)
 	}
 	return res
 }

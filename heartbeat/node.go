@@ -1313,8 +1313,3 @@ func (n *Node) adoptOrphans(now time.Time) {
 	halog.NoOneOwnsLocal(n.log)
 	n.reqOurResources(now, false)
 }
-
-// String summarises the node for debug output.
-func (n *Node) String() string {
-	return fmt.Sprintf("%s %s hold=%s rstate=%d", n.cfg.Node, n.status, n.hold, n.rstate)
-}

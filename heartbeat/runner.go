@@ -47,6 +47,7 @@ type runner struct {
 	stopInterval time.Duration // between stop retries: 1 s
 	sleep        func(context.Context, time.Duration) error
 	observe      func(ResourceOp) // nil: nobody watches
+	niceFailback bool             // auto_failback on/off: mach_down says so
 }
 
 // ResourceOp is one finished agent operation, for metrics.

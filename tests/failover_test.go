@@ -82,6 +82,18 @@ func TestGoFailover(t *testing.T) {
 	if err := cluster.WaitFor(ctx, "node2 to take the group", func() error { return holds(ctx, n2, c) }); err != nil {
 		t.Fatal(err)
 	}
+	// The lines of 3.0.6's mach_down script, which operators grep for.
+	for _, line := range []string{
+		"mach_down(default)[",
+		"info: Taking over resource group " + c.VIP().String() + "/24/eth0",
+		"info: /usr/share/heartbeat/mach_down: nice_failback: foreign resources acquired",
+		"info: mach_down takeover complete for node node1.",
+		"info: mach_down takeover complete.",
+	} {
+		if err := n2.WaitLog(ctx, line); err != nil {
+			t.Error(err)
+		}
+	}
 }
 
 // realtime checks that every thread of node n's daemon runs SCHED_RR and

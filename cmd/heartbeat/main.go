@@ -44,9 +44,6 @@ type options struct {
 	currentState string // -C
 }
 
-// optstring is 3.0.6's OPTARGS plus t.
-const optstring = "dDkMrRsvWlC:Vft"
-
 var errUsage = errors.New("usage")
 
 func main() {

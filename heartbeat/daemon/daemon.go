@@ -108,7 +108,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) error {
 		if !errors.Is(err, heartbeat.ErrRestart) {
 			return err
 		}
-		halog.Log(log, halog.Info, "Performing heartbeat restart exec.")
+		halog.RestartExec(log)
 		wait := cfg.HACF.Deadtime + time.Second
 		select {
 		case <-ctx.Done():
@@ -135,7 +135,7 @@ func setupLogs(cfg *config.Config, o Options) (*halog.Logs, error) {
 // runOnce runs one generation of the node.
 func runOnce(ctx context.Context, cfg *config.Config, o Options, log *logrus.Entry, logs *halog.Logs, sigs <-chan os.Signal) error {
 	h := cfg.HACF
-	halog.Log(log, halog.Info, "heartbeat: version "+config.Version)
+	halog.Version(log, config.Version)
 	gen, first, err := heartbeat.NextGeneration(o.StateDir, time.Now())
 	if err != nil {
 		return err
@@ -244,7 +244,7 @@ func forwardSignals(ctx context.Context, sigs <-chan os.Signal, requests chan<- 
 				halog.Log(log, halog.Err, fmt.Sprintf("Authentication reparsing error: %v; keeping the running keys.", err))
 				continue
 			}
-			halog.Log(log, halog.Info, "Rereading authentication file.")
+			halog.RereadingAuth(log)
 			requests <- heartbeat.Request{Kind: heartbeat.ReqRekey, Keys: keys}
 		}
 	}
@@ -333,8 +333,13 @@ func openMedia(ctx context.Context, h *hacf.Config, out chan<- media.Packet, log
 		if err != nil {
 			return nil, nil, fmt.Errorf("opening %s: %w", mc, err)
 		}
-		if mc.Type == media.Bcast {
+		switch mc.Type {
+		case media.Bcast:
 			halog.BcastStarted(log, int(mc.Port), mc.Iface)
+		case media.Mcast:
+			halog.McastStarted(log, mc.Group.String(), int(mc.Port), mc.Iface, int(mc.TTL), boolInt(mc.Loop))
+		case media.Ucast:
+			halog.UcastStarted(log, int(mc.Port), mc.Iface, mc.Peer.String())
 		}
 		senders = append(senders, u)
 		if !seen[mc.Iface] {
@@ -359,4 +364,11 @@ func priority(p scan.Prio) halog.Priority {
 		}
 	}
 	return halog.Info
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -21,7 +21,7 @@ func goRealtime(log *logrus.Entry, prio int) {
 	// every mapping the Go runtime reserves (that would cost ~100 MB).
 	if err := unix.Mlockall(unix.MCL_CURRENT | unix.MCL_FUTURE | unix.MCL_ONFAULT); err != nil {
 		if errors.Is(err, unix.ENOMEM) || errors.Is(err, unix.EPERM) {
-			halog.Log(log, halog.Err, "Cannot lock ourselves into memory:  System limits on locked-in memory are too small.")
+			halog.CannotLockMemory(log)
 		} else {
 			halog.Log(log, halog.Err, fmt.Sprintf("Cannot lock ourselves into memory: %v", err))
 		}
