@@ -3,7 +3,9 @@ package heartbeat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -12,42 +14,10 @@ import (
 	"github.com/heartbeat-go/heartbeat-go/heartbeat/halog"
 	"github.com/heartbeat-go/heartbeat-go/heartbeat/media"
 	"github.com/heartbeat-go/heartbeat-go/heartbeat/wire"
+	"github.com/heartbeat-go/heartbeat-go/resource.d/resourcetest"
 	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
 )
-
-// fakeAgent is a resource whose operations fail on demand.
-type fakeAgent struct {
-	running   bool
-	startErr  error
-	stopErr   error
-	stopCalls int
-}
-
-func (a *fakeAgent) Start(context.Context) error {
-	if a.startErr != nil {
-		return a.startErr
-	}
-	a.running = true
-	return nil
-}
-
-func (a *fakeAgent) Stop(context.Context) error {
-	a.stopCalls++
-	if a.stopErr != nil {
-		return a.stopErr
-	}
-	a.running = false
-	return nil
-}
-
-func (a *fakeAgent) Status(context.Context) (bool, error) { return a.running, nil }
-func (a *fakeAgent) String() string                       { return "fake" }
-
-type exitErr int
-
-func (e exitErr) Error() string { return "exit status" }
-func (e exitErr) ExitCode() int { return int(e) }
 
 // messages returns the logged texts, each prefixed by its script tag if it has one.
 func messages(h *test.Hook) []string {
@@ -69,19 +39,22 @@ func requireLines(t *testing.T, got, want []string) {
 	}
 }
 
-// TestRunnerLines checks the ResourceManager lines of a failed start and a failed stop.
+// TestRunnerLines checks the ResourceManager lines and the agent calls of a
+// failed start and of failed stops.
 func TestRunnerLines(t *testing.T) {
 	logger, hook := test.NewNullLogger()
 	r := &runner{log: logrus.NewEntry(logger), resourceDir: "/etc/ha.d//resource.d", stopRetries: 2,
 		sleep: func(context.Context, time.Duration) error { return nil }}
-	ip := &fakeAgent{}
-	bad := &fakeAgent{startErr: exitErr(7)}
+	var rec resourcetest.Recorder
+	ip := resourcetest.New("IPaddr", &rec)
+	bad := resourcetest.New("apache2", &rec)
+	bad.FailStart(-1)
 	g := &Group{Owner: "node1", Key: "10.250.0.100/24/eth0 apache2", Resources: []Resource{
 		{Name: "IPaddr", Args: []string{"10.250.0.100/24/eth0"}, Agent: ip},
 		{Name: "apache2", Agent: bad},
 	}}
 	var se *StartError
-	if err := r.acquire(context.Background(), g); !errors.As(err, &se) {
+	if err := r.acquire(context.Background(), g); !errors.As(err, &se) || !errors.Is(err, resourcetest.ErrInjected) {
 		t.Fatalf("acquire: %v, want a *StartError", err)
 	}
 	rm := "ResourceManager(default) "
@@ -89,18 +62,24 @@ func TestRunnerLines(t *testing.T) {
 		rm + "info: Acquiring resource group: node1 10.250.0.100/24/eth0 apache2",
 		rm + "info: Running /etc/ha.d/resource.d/IPaddr 10.250.0.100/24/eth0 start",
 		rm + "info: Running /etc/ha.d/resource.d/apache2  start",
-		rm + "ERROR: Return code 7 from /etc/ha.d/resource.d/apache2",
+		rm + "ERROR: Return code 1 from /etc/ha.d/resource.d/apache2",
 		rm + "CRIT: Giving up resources due to failure of apache2",
 		rm + "info: Releasing resource group: node1 10.250.0.100/24/eth0 apache2",
 		rm + "info: Running /etc/ha.d/resource.d/apache2  stop",
 		rm + "info: Running /etc/ha.d/resource.d/IPaddr 10.250.0.100/24/eth0 stop",
 	})
+	requireLines(t, rec.Ops(), []string{"IPaddr status", "IPaddr start", "apache2 status", "apache2 start", "apache2 stop", "IPaddr stop"})
 
+	// A stop that keeps failing while the resource runs: fence.
 	hook.Reset()
-	ip.running, ip.stopErr = true, errors.New("busy")
+	if err := ip.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ip.FailStop(-1)
+	rec.Reset()
 	var stopErr *StopError
-	if err := r.release(context.Background(), g); !errors.As(err, &stopErr) {
-		t.Fatalf("release: %v, want a *StopError", err)
+	if err := r.release(context.Background(), g); !errors.As(err, &stopErr) || stopErr.Resource != "IPaddr::10.250.0.100/24/eth0" {
+		t.Fatalf("release: %v, want a *StopError of IPaddr", err)
 	}
 	requireLines(t, messages(hook)[3:], []string{
 		rm + "info: Retrying failed stop operation [IPaddr::10.250.0.100/24/eth0]",
@@ -108,9 +87,11 @@ func TestRunnerLines(t *testing.T) {
 		rm + "CRIT: Resource STOP failure. Reboot required!",
 		rm + "CRIT: Killing heartbeat ungracefully!",
 	})
+	requireLines(t, rec.Ops(), []string{"apache2 stop", "IPaddr stop", "IPaddr stop", "IPaddr stop", "IPaddr status"})
 
+	// A stop that fails although the resource then says stopped: go on.
 	hook.Reset()
-	ip.running = false
+	ip.StopLeavesRunning(false)
 	if err := r.release(context.Background(), g); err != nil {
 		t.Fatalf("release of a stopped resource whose stop fails: %v", err)
 	}
@@ -121,6 +102,32 @@ func TestRunnerLines(t *testing.T) {
 		rm + "WARN: it (IPaddr::10.250.0.100/24/eth0) MUST succeed on a stop when already stopped",
 		rm + "WARN: Machine reboot narrowly avoided!",
 	})
+}
+
+// TestExitCode checks the code of the "Return code" line: a script's exit
+// status, also wrapped, and 1 for failures without one.
+func TestExitCode(t *testing.T) {
+	exit7 := exec.Command("sh", "-c", "exit 7").Run()
+	var ee *exec.ExitError
+	if !errors.As(exit7, &ee) {
+		t.Fatalf("sh -c 'exit 7': %v, want an *exec.ExitError", exit7)
+	}
+	killed := exec.Command("sh", "-c", "kill -9 $$").Run() // ExitCode -1
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"exit status", exit7, 7},
+		{"wrapped", fmt.Errorf("starting apache2: %w", exit7), 7},
+		{"killed by a signal", killed, 1},
+		{"no exit status", resourcetest.ErrInjected, 1},
+	}
+	for _, tt := range tests {
+		if got := exitCode(tt.err); got != tt.want {
+			t.Errorf("%s: exitCode(%v) = %d, want %d", tt.name, tt.err, got, tt.want)
+		}
+	}
 }
 
 func keys(t *testing.T, text string) *authkeys.Keys {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/heartbeat-go/heartbeat-go/heartbeat/media"
 	"github.com/heartbeat-go/heartbeat-go/heartbeat/wire"
+	"github.com/heartbeat-go/heartbeat-go/resource.d/resourcetest"
 	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
 )
@@ -104,20 +105,19 @@ func TestSnapshotLastHeard(t *testing.T) {
 	}
 }
 
-// slowAgent takes startTime to start (in synctest's fake time) and fails
-// its start with startErr.
-type slowAgent struct {
-	startTime time.Duration
-	startErr  error
+// advanceUntil moves a synctest bubble's clock on, a millisecond at a
+// time, until rec has recorded call (at most a minute).
+func advanceUntil(t *testing.T, rec *resourcetest.Recorder, call string) {
+	t.Helper()
+	for range time.Minute / time.Millisecond {
+		synctest.Wait()
+		if slices.Contains(rec.Ops(), call) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("no %q within a minute; calls %q", call, rec.Ops())
 }
-
-func (a *slowAgent) Start(context.Context) error {
-	time.Sleep(a.startTime)
-	return a.startErr
-}
-func (a *slowAgent) Stop(context.Context) error           { return nil }
-func (a *slowAgent) Status(context.Context) (bool, error) { return false, nil }
-func (a *slowAgent) String() string                       { return "slow" }
 
 type nullSender struct{}
 
@@ -132,6 +132,10 @@ func TestLoopCountsAndObserves(t *testing.T) {
 		ours := keys(t, "auth 1\n1 sha1 ours\n")
 		theirs := keys(t, "auth 1\n1 sha1 theirs\n")
 		logger, _ := test.NewNullLogger()
+		var rec resourcetest.Recorder
+		slow, bad := resourcetest.New("slow", &rec), resourcetest.New("bad::x", &rec)
+		slowGate, badGate := slow.Gate(true), bad.Gate(true)
+		bad.FailStart(-1)
 		var mu sync.Mutex
 		var ops []ResourceOp
 		packets := make(chan media.Packet)
@@ -141,8 +145,8 @@ func TestLoopCountsAndObserves(t *testing.T) {
 				Keepalive: time.Second, Deadtime: 5 * time.Second, Warntime: 3 * time.Second, Initdead: 10 * time.Second,
 				AutoFailback: FailbackOn, Hopfudge: 1, MaxStartFailures: 1,
 				Groups: []*Group{{Owner: "node2", Key: "slow bad::x", Resources: []Resource{
-					{Name: "slow", Agent: &slowAgent{startTime: 3 * time.Second}},
-					{Name: "bad", Args: []string{"x"}, Agent: &slowAgent{startTime: time.Second, startErr: exitErr(1)}},
+					{Name: "slow", Agent: slow},
+					{Name: "bad", Args: []string{"x"}, Agent: bad},
 				}}},
 			},
 			Keys: ours, Generation: 1, Media: []Sender{nullSender{}},
@@ -155,11 +159,25 @@ func TestLoopCountsAndObserves(t *testing.T) {
 			},
 		}
 		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error)
+		defer cancel() // a failed test must not leave the loop at a gate
+		done := make(chan error, 1)
 		go func() { done <- l.Run(ctx) }()
 
-		time.Sleep(20 * time.Second) // initdead, then the takeover's resource work
+		// initdead, then the takeover: slow takes 3 s to start, bad 1 s
+		// to fail, and the stops of the release take no time.
+		advanceUntil(t, &rec, "slow start")
+		time.Sleep(3 * time.Second)
+		slowGate <- struct{}{}
+		advanceUntil(t, &rec, "bad::x start")
+		time.Sleep(time.Second)
+		badGate <- struct{}{}
+		badGate <- struct{}{}
+		slowGate <- struct{}{}
+		time.Sleep(5 * time.Second) // nothing else is started or stopped
 		synctest.Wait()
+		if got, want := rec.Ops(), []string{"slow status", "slow start", "bad::x status", "bad::x start", "bad::x stop", "slow stop"}; !slices.Equal(got, want) {
+			t.Errorf("agent calls %q, want %q", got, want)
+		}
 		if got := l.Status().Takeovers; got != (Takeovers{DeadPeer: 1}) {
 			t.Errorf("takeovers %+v, want one of a dead peer", got)
 		}
