@@ -179,3 +179,49 @@ func TestBadPacketLines(t *testing.T) {
 		t.Errorf("after the suppressed ones: %q", got[n])
 	}
 }
+
+// TestPartitionHealAuditQuiet: node1 restarts, takes its group back, and
+// the link goes down just then, so node1 declares node2 dead (and reports
+// that it holds node2's groups too) while node2 may only see a late
+// heartbeat. After the heal both must know what the other holds: node2
+// asks for node1's messages lost in the partition, and those retransmitted
+// reports must not overwrite node1's later one, or node2 keeps logging
+// "Both machines own our resources!" twice a second for ever (seen in
+// the failover benchmark's link-down runs). Every combination of the
+// restart-to-cut gap and the cut's length that hit it is run.
+func TestPartitionHealAuditQuiet(t *testing.T) {
+	for gap := time.Duration(0); gap <= time.Second; gap += 100 * time.Millisecond {
+		for cut := 3 * time.Second; cut <= 6*time.Second; cut += 100 * time.Millisecond {
+			s := newSim(t, FailbackOn)
+			s.cfg.Keepalive, s.cfg.Deadtime, s.cfg.Warntime, s.cfg.Initdead = 500*time.Millisecond, 3*time.Second, 2*time.Second, 6*time.Second
+			s.start("node1")
+			s.start("node2")
+			s.run(5 * time.Second)
+			s.kill("node1")
+			clear(s.node("node1").running)
+			s.run(5 * time.Second)
+			s.start("node1")
+			s.run(gap)
+			s.cut = true
+			s.run(cut)
+			s.cut = false
+			s.run(10 * time.Second)
+			if h := s.holders(0); len(h) != 1 {
+				t.Fatalf("cut %v after the restart for %v: the group runs on %v", gap, cut, h)
+			}
+			for i, sn := range s.nodes {
+				peer := s.nodes[1-i]
+				if got, want := sn.n.peers[peer.name].hold, peer.n.hold; got != want {
+					t.Fatalf("cut %v after the restart for %v: %s believes %s holds %v, it holds %v\n%s", gap, cut, sn.name, peer.name, got, want, s.logs())
+				}
+				sn.hook.Reset()
+			}
+			s.run(5 * time.Second)
+			for _, sn := range s.nodes {
+				if s.logged(sn.name, "Both machines own") {
+					t.Fatalf("cut %v after the restart for %v: %s still logs the audit lines 15 s after the heal\n%s", gap, cut, sn.name, s.logs())
+				}
+			}
+		}
+	}
+}

@@ -96,6 +96,7 @@ type peer struct {
 	protocol   bool
 	ackTrigger uint64
 	hold       Holding // as the peer reported it, from its point of view
+	holdSeq    uint64  // sequence number of the full report hold comes from
 	stable     bool
 	isGo       bool
 	rexmit     map[uint64]time.Time // missing seq → when to ask for it
@@ -495,7 +496,7 @@ func (n *Node) sequence(now time.Time, p *peer, m Msg) bool {
 		halog.PeerRestart(n.log, p.name)
 		p.rexmit = map[uint64]time.Time{}
 		p.state = ""
-		p.hold, p.stable, p.shutdone = HoldNone, false, false
+		p.hold, p.holdSeq, p.stable, p.shutdone = HoldNone, 0, false, false
 	case seqGap:
 		halog.LostPackets(n.log, int(seq-before-1), p.name, before, seq)
 		for s := before + 1; s < seq; s++ {
@@ -732,8 +733,14 @@ func (n *Node) onResource(now time.Time, p *peer, m Msg) {
 	if !ok {
 		return
 	}
+	seq, _ := parseHex(m.Get(fSeq))
+	if seq < p.holdSeq {
+		// Retransmitted after a later full report (it was lost in a
+		// partition): the peer's holding has changed since.
+		return
+	}
 	if m.Get(fRtype) == "full" {
-		p.hold = h
+		p.hold, p.holdSeq = h, seq
 	} else {
 		p.hold |= h
 	}
