@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -289,10 +290,17 @@ func startDebRoot(t *testing.T, ctx context.Context, ns *netns.NS, dir string) *
 		t.Fatal(err)
 	}
 	debWrite(t, filepath.Join(dir, "mask.sh"), debMaskStub, 0o755)
-	// ip netns exec execs unshare, whose forked child is the anchor.
+	// ip netns exec execs unshare, whose forked child is the anchor. Should
+	// the test binary die before its cleanups (a -timeout panic, a SIGKILL),
+	// the kernel kills unshare (Pdeathsig, which fires when the creating
+	// thread exits: hence the locked thread, which lives as long as the
+	// test's goroutine) and unshare's death kills the anchor (--kill-child),
+	// PID 1 of the root: everything in it dies and its mounts go.
+	runtime.LockOSThread()
 	cmd := exec.Command("ip", "netns", "exec", ns.Name,
-		"unshare", "--mount", "--uts", "--pid", "--fork", "--propagation", "private", "sh", "-c", debAnchorScript)
+		"unshare", "--mount", "--uts", "--pid", "--fork", "--kill-child", "--propagation", "private", "sh", "-c", debAnchorScript)
 	cmd.Env = append(os.Environ(), "DIR="+dir, "NODE="+debHost, "MASKED="+strings.Join(debMasked, " "))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	// Read only once the anchor has exited (Wait has copied everything).
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
