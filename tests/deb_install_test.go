@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -193,7 +194,19 @@ func TestDebInstall(t *testing.T) {
 	}
 
 	debWrite(t, filepath.Join(r.root, "tmp", filepath.Base(deb)), string(mustRead(t, deb)), 0o644)
-	out, code := r.run(ctx, "dpkg", "-i", "/tmp/"+filepath.Base(deb))
+	// The issue's `apt-get install ./heartbeat-go_*.deb` plans exactly this
+	// swap (a simulation: it changes nothing).
+	out, code := r.run(ctx, "apt-get", "-s", "install", "/tmp/"+filepath.Base(deb))
+	var plan []string
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) > 1 && slices.Contains([]string{"Remv", "Inst", "Conf"}, f[0]) {
+			plan = append(plan, f[0]+" "+f[1])
+		}
+	}
+	if want := []string{"Remv heartbeat", "Inst heartbeat-go", "Conf heartbeat-go"}; code != 0 || !slices.Equal(plan, want) {
+		t.Errorf("apt-get -s install: exit %d, plan %q, want %q:\n%s", code, plan, want, out)
+	}
+	out, code = r.run(ctx, "dpkg", "-i", "/tmp/"+filepath.Base(deb))
 	if code != 0 || !strings.Contains(out, "dpkg: yes, will remove heartbeat in favour of heartbeat-go") {
 		t.Fatalf("dpkg -i: exit %d:\n%s", code, out)
 	}
@@ -207,6 +220,13 @@ func TestDebInstall(t *testing.T) {
 	}
 	if out, code := r.run(ctx, "dpkg", "--audit"); code != 0 || out != "" {
 		t.Errorf("dpkg --audit: exit %d: %s", code, out)
+	}
+	// Every shipped file as packaged (dpkg records the sums at unpack).
+	if sums, err := os.ReadFile(filepath.Join(r.root, "var/lib/dpkg/info/heartbeat-go.md5sums")); err != nil || !strings.Contains(string(sums), "  usr/libexec/heartbeat/heartbeat\n") {
+		t.Errorf("heartbeat-go.md5sums: %v: %s", err, sums)
+	}
+	if out, code := r.run(ctx, "dpkg", "--verify", "heartbeat-go"); code != 0 || out != "" {
+		t.Errorf("dpkg --verify heartbeat-go: exit %d: %s", code, out)
 	}
 	if haAfter, err := debTree(haDir); err != nil {
 		t.Error(err)
