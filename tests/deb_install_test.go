@@ -114,7 +114,7 @@ type debRoot struct {
 // again. The host's package database and files are checked unchanged.
 func TestDebInstall(t *testing.T) {
 	netns.RequireRoot(t)
-	for _, tool := range []string{"dpkg", "dpkg-deb", "chroot", "ping"} {
+	for _, tool := range []string{"dpkg", "dpkg-deb", "apt-get", "chroot", "ping"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("the .deb install test needs %s: %v", tool, err)
 		}
