@@ -650,6 +650,13 @@ func (n *Node) commNowUp(now time.Time) {
 	}
 	n.send(now, newMsg(tStarting))
 	n.rstate = rStarting
+	if len(n.order) == 0 {
+		// A one-node cluster has nobody to wait for (3.0.6 stays in
+		// transition for ever and never starts its groups).
+		halog.LocalTransitionCompleted(n.log)
+		n.becomeStable(now, "T_RESOURCES(us)")
+		return
+	}
 	for _, p := range n.order {
 		if p.alive() && p.stable {
 			// The peer reported before we were up: answer as if it asked.

@@ -755,3 +755,19 @@ func TestSimLegacyStandbyOnTheWire(t *testing.T) {
 	s.requireLogged("node2", "Standby mode only implemented when nice_failback on")
 	s.requireHolders("node1")
 }
+
+// TestSimSingleNode: a cluster of one node takes its groups at once, in
+// every mode (3.0.6 never does with auto_failback on or off).
+func TestSimSingleNode(t *testing.T) {
+	for _, mode := range []AutoFailback{FailbackOn, FailbackOff, FailbackLegacy} {
+		t.Run(fmt.Sprint(mode), func(t *testing.T) {
+			s := newSim(t, mode, "node1")
+			s.start("node1")
+			s.run(time.Second)
+			s.requireHolders("node1")
+			if h := s.node("node1").n.Snapshot().Hold; h == "transition" {
+				t.Fatalf("rscstatus %s after the start", h)
+			}
+		})
+	}
+}
