@@ -104,6 +104,7 @@ type peer struct {
 	replays    int                  // replays of p not logged since then
 	shutdone   bool                 // announced a graceful shutdown
 	rejoined   bool                 // came up while we ran: failback due once it is stable
+	ackDue     Msg                  // NS_ackmsg to send once the current message is processed
 	heardUp    bool                 // reqnodes sent
 }
 
@@ -425,6 +426,9 @@ func (n *Node) Receive(now time.Time, m Msg, link string) {
 	}
 	t := m.Type()
 	if !unsequenced(t) {
+		// The ACK goes out after the message is processed, so that a
+		// status we send in answer (to a peer that just started) is first.
+		defer n.sendAck(now, p)
 		if !n.sequence(now, p, m) {
 			return
 		}
@@ -465,6 +469,14 @@ func (n *Node) Receive(now time.Time, m Msg, link string) {
 		n.onIPRequestResp(now, m)
 	}
 	n.audit(now)
+}
+
+// sendAck sends the NS_ackmsg that sequence decided on, if any.
+func (n *Node) sendAck(now time.Time, p *peer) {
+	if p.ackDue != nil {
+		n.send(now, p.ackDue)
+		p.ackDue = nil
+	}
 }
 
 // heard records a packet from p on link.
@@ -516,7 +528,7 @@ func (n *Node) sequence(now time.Time, p *peer, m Msg) bool {
 		n.returning(now, p)
 	}
 	if v.accepted() && p.protocol && p.seq.inOrder() && seq%10 == p.ackTrigger {
-		n.send(now, append(newMsg(tAck, fDest, p.name), KV{fAckseq, hex(seq)}))
+		p.ackDue = append(newMsg(tAck, fDest, p.name), KV{fAckseq, hex(seq)})
 	}
 	return v.accepted()
 }
@@ -618,6 +630,12 @@ func (n *Node) onStatus(now time.Time, p *peer, m Msg) {
 	}
 	p.state = st
 	halog.NodeStatus(n.log, p.name, st)
+	if first {
+		// Our status goes out before anything else to a node that just
+		// (re)started: 3.0.6 goes active once it has heard every link and
+		// takes our groups itself if it does not know our status by then.
+		n.sendStatus(now)
+	}
 	if first && !p.heardUp {
 		p.heardUp = true
 		n.send(now, newMsg(tReqNodes, fDest, p.name))
@@ -914,10 +932,11 @@ func (n *Node) JobDone(now time.Time, r JobResult) {
 		}
 		n.initialComplete("req_our_resources")
 	case "mach_down":
-		n.send(now, newMsg(tResource, fRscHold, HoldForeign.String(), fInfo, "mach_down"))
 		halog.MachDownComplete(n.log)
 		n.initialComplete("mach_down")
 		if n.cfg.AutoFailback != FailbackLegacy {
+			// 3.0.6's mach_down script injects this only with nice_failback.
+			n.send(now, newMsg(tResource, fRscHold, HoldForeign.String(), fInfo, "mach_down"))
 			n.report(now, "")
 		}
 	case "standby-give":
