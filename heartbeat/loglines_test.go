@@ -225,3 +225,41 @@ func TestPartitionHealAuditQuiet(t *testing.T) {
 		}
 	}
 }
+
+// TestPartitionAtStartHeals: both nodes start while the link is down, so
+// each declares the other dead at initdead without ever having heard it,
+// and each runs the group. Once they hear each other, the partition must
+// heal as any other (heartbeat-go: the owner keeps the group, the other
+// releases it), although neither has a sequence history of the other. A
+// node that boots after its peer declared it dead at initdead still joins
+// as usual (failback with auto_failback on).
+func TestPartitionAtStartHeals(t *testing.T) {
+	for name, mode := range map[string]AutoFailback{"on": FailbackOn, "off": FailbackOff} {
+		t.Run(name, func(t *testing.T) {
+			s := newSim(t, mode)
+			s.cut = true
+			s.start("node2")
+			s.run(3 * time.Second)
+			s.start("node1")
+			s.run(15 * time.Second)
+			s.requireHolders("node1", "node2")
+			s.cut = false
+			s.run(10 * time.Second)
+			s.requireLogged("node1", "Cluster node node2 returning after partition.")
+			s.requireLogged("node2", "Cluster node node1 returning after partition.")
+			s.requireHolders("node1")
+		})
+	}
+	t.Run("boot after initdead", func(t *testing.T) {
+		s := newSim(t, FailbackOn)
+		s.start("node2")
+		s.run(15 * time.Second)
+		s.requireHolders("node2")
+		s.start("node1")
+		s.run(15 * time.Second)
+		s.requireHolders("node1")
+		if s.logged("node2", "returning after partition") {
+			t.Fatalf("a booting node1 taken for one back from a partition\n%s", s.logs())
+		}
+	})
+}

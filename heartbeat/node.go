@@ -522,7 +522,14 @@ func (n *Node) sequence(now time.Time, p *peer, m Msg) bool {
 	case seqResync:
 		halog.LostALot(n.log)
 		p.rexmit = map[uint64]time.Time{}
-	case seqReturn:
+	case seqAccept, seqReturn:
+		// A peer declared dead at initdead and first heard now is back
+		// from a partition if it is active already: both started while
+		// the link was down, and both run the groups. (A peer that boots
+		// now says init or up first and joins as usual.)
+		if v == seqAccept && !(isStatus && p.state == stDead && m.Get(fSt) == stActive) {
+			break
+		}
 		// A peer first heard now has no earlier status to tell its kind.
 		p.isGo = m.Get(fImpl) == "go"
 		n.returning(now, p)
