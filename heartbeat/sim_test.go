@@ -410,18 +410,6 @@ func TestSimStandbyAndTakeover(t *testing.T) {
 	s.requireHold("node2", HoldNone)
 }
 
-func TestSimStandbyLegacyRefused(t *testing.T) {
-	s := newSim(t, FailbackLegacy)
-	s.start("node1")
-	s.start("node2")
-	s.run(5 * time.Second)
-	s.node("node1").n.Standby(s.now, HoldAll)
-	s.flush(s.node("node1"))
-	s.run(5 * time.Second)
-	s.requireHolders("node1")
-	s.requireLogged("node1", "Standby mode only implemented when nice_failback on")
-}
-
 func TestSimGracefulShutdown(t *testing.T) {
 	for _, mode := range []AutoFailback{FailbackOn, FailbackLegacy} {
 		t.Run(fmt.Sprint(mode), func(t *testing.T) {

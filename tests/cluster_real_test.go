@@ -52,17 +52,7 @@ func TestClusterReal(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, w := range []struct {
-		n    *cluster.Node
-		line string
-	}{
-		{n1, "Status update for node node2: status active"},
-		{n2, "Status update for node node1: status active"},
-	} {
-		if err := w.n.WaitLog(ctx, w.line); err != nil {
-			t.Fatal(err)
-		}
-	}
+	bothActive(t, ctx, c)
 	holds := func(n *cluster.Node) func() error {
 		return func() error {
 			if ok, err := n.HasAddr(ctx, "eth0", vip); err != nil || !ok {

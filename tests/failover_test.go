@@ -58,9 +58,7 @@ func TestGoFailover(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := n1.WaitLog(ctx, "Status update for node node2: status active"); err != nil {
-		t.Fatal(err)
-	}
+	bothActive(t, ctx, c)
 	if err := cluster.WaitFor(ctx, "node1 to hold its group", func() error { return holds(ctx, n1, c) }); err != nil {
 		t.Fatal(err)
 	}
@@ -73,15 +71,7 @@ func TestGoFailover(t *testing.T) {
 		log, _ := n1.ReadLog()
 		t.Fatalf("%v\n%s", err, log)
 	}
-	if err := n1.Kill(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := n2.WaitLog(ctx, "node node1: is dead"); err != nil {
-		t.Fatal(err)
-	}
-	if err := cluster.WaitFor(ctx, "node2 to take the group", func() error { return holds(ctx, n2, c) }); err != nil {
-		t.Fatal(err)
-	}
+	killNode1(t, ctx, c)
 	// The lines of 3.0.6's mach_down script, which operators grep for.
 	for _, line := range []string{
 		"mach_down(default)[",
@@ -185,5 +175,38 @@ node node1 node2
 				t.Errorf("%s under load: %s", n.Name, line)
 			}
 		}
+	}
+}
+
+// bothActive waits until each of the two nodes reports the other active.
+func bothActive(t *testing.T, ctx context.Context, c *cluster.Cluster) {
+	t.Helper()
+	n1, n2 := c.Nodes[0], c.Nodes[1]
+	for _, w := range []struct {
+		n    *cluster.Node
+		line string
+	}{
+		{n1, "Status update for node node2: status active"},
+		{n2, "Status update for node node1: status active"},
+	} {
+		if err := w.n.WaitLog(ctx, w.line); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// killNode1 kills node1's daemon (its resources stay, as after kill -9)
+// and waits until node2 declares it dead and holds the lab group.
+func killNode1(t *testing.T, ctx context.Context, c *cluster.Cluster) {
+	t.Helper()
+	n1, n2 := c.Nodes[0], c.Nodes[1]
+	if err := n1.Kill(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := n2.WaitLog(ctx, "node node1: is dead"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cluster.WaitFor(ctx, "node2 to take the group", func() error { return holds(ctx, n2, c) }); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -38,32 +38,14 @@ func TestInteropMixed(t *testing.T) {
 				}
 			}
 			n1, n2 := c.Nodes[0], c.Nodes[1]
-			for _, w := range []struct {
-				n    *cluster.Node
-				line string
-			}{
-				{n1, "Status update for node node2: status active"},
-				{n2, "Status update for node node1: status active"},
-			} {
-				if err := w.n.WaitLog(ctx, w.line); err != nil {
-					t.Fatal(err)
-				}
-			}
+			bothActive(t, ctx, c)
 			if err := cluster.WaitFor(ctx, "node1 to hold its group", func() error { return holds(ctx, n1, c) }); err != nil {
 				t.Fatal(err)
 			}
 			if err := idle(ctx, n2, c); err != nil {
 				t.Fatal(err)
 			}
-			if err := n1.Kill(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := n2.WaitLog(ctx, "node node1: is dead"); err != nil {
-				t.Fatal(err)
-			}
-			if err := cluster.WaitFor(ctx, "node2 to take the group", func() error { return holds(ctx, n2, c) }); err != nil {
-				t.Fatal(err)
-			}
+			killNode1(t, ctx, c)
 			for _, n := range c.Nodes {
 				log, err := n.ReadLog()
 				if err != nil {
