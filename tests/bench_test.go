@@ -28,7 +28,8 @@ import (
 // probeGap) and the time to the first gratuitous ARP for the VIP on the
 // wire: from the survivor's "is dead" line (seen in ha-log within
 // logPoll) after a kill or a cut link, from the trigger after a healed
-// link, a graceful stop or a restart ("-" when none came). Medians over benchRuns runs, Go with Go and, for a
+// link, a graceful stop or a restart ("-" when the new owner sent none;
+// negative when it came before the test saw the line). Medians over benchRuns runs, Go with Go and, for a
 // side-by-side comparison, two real 3.0.6 nodes, run one after the other
 // so that the two clusters do not compete for the CPUs. It prints a table;
 // it asserts no speed (run: make bench).
@@ -46,8 +47,8 @@ func TestFailoverBench(t *testing.T) {
 	for _, sc := range benchScenarios {
 		for _, p := range places {
 			s := results[p][sc.name]
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t\n", sc.name, p, median(s, func(x sample) time.Duration { return x.outage }),
-				median(s, func(x sample) time.Duration { return x.garp }), sc.garpFrom, len(s))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t\n", sc.name, p, median(s, func(x sample) (time.Duration, bool) { return x.outage, true }),
+				median(s, func(x sample) (time.Duration, bool) { return x.garp, x.garpSeen }), sc.garpFrom, len(s))
 		}
 	}
 	tw.Flush()
@@ -70,14 +71,17 @@ const (
 	logPoll   = 5 * time.Millisecond
 )
 
-// sample is one run of a scenario; garp < 0: no gratuitous ARP came.
-type sample struct{ outage, garp time.Duration }
+// sample is one run of a scenario.
+type sample struct {
+	outage, garp time.Duration
+	garpSeen     bool // the new owner sent a gratuitous ARP
+}
 
-// median of f over the samples where it is not negative, "-" if none.
-func median(s []sample, f func(sample) time.Duration) string {
+// median of f over the samples where f reports a value, "-" if none.
+func median(s []sample, f func(sample) (time.Duration, bool)) string {
 	var d []time.Duration
 	for _, x := range s {
-		if v := f(x); v >= 0 {
+		if v, ok := f(x); ok {
 			d = append(d, v)
 		}
 	}
@@ -150,16 +154,21 @@ func (pr *prober) outage(from time.Time, want string) (time.Duration, bool) {
 // arpWatch records the gratuitous ARPs for the VIP that reach the client
 // namespace: broadcast, sender and target protocol address the VIP (both
 // the request and the reply form; the ARP replies to the client's own
-// requests are unicast and do not count).
+// requests are unicast and do not count), with their sender.
 type arpWatch struct {
 	mu    sync.Mutex
-	times []time.Time
+	garps []garp
+}
+
+type garp struct {
+	at  time.Time
+	mac string
 }
 
 func (w *arpWatch) start(t *testing.T, ctx context.Context, s *scen) {
 	vip := s.c.VIP().As4()
 	filter := fmt.Sprintf("arp and ether broadcast and arp[14:4] = arp[24:4] and arp[14:4] = 0x%02x%02x%02x%02x", vip[0], vip[1], vip[2], vip[3])
-	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", s.c.Client.Name, "tcpdump", "-i", "eth0", "-n", "-tt", "-l", filter)
+	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", s.c.Client.Name, "tcpdump", "-i", "eth0", "-n", "-e", "-tt", "-l", filter)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -178,15 +187,15 @@ func (w *arpWatch) start(t *testing.T, ctx context.Context, s *scen) {
 		sc := bufio.NewScanner(errOut)
 		var text strings.Builder
 		for sc.Scan() {
-			text.WriteString(sc.Text() + "\n")
 			if strings.HasPrefix(sc.Text(), "listening on") {
 				listening <- ""
-				break
+				for sc.Scan() {
+				}
+				return
 			}
+			text.WriteString(sc.Text() + "\n")
 		}
 		listening <- text.String()
-		for sc.Scan() {
-		}
 	}()
 	if msg := <-listening; msg != "" {
 		t.Fatalf("tcpdump: %s", msg)
@@ -194,28 +203,39 @@ func (w *arpWatch) start(t *testing.T, ctx context.Context, s *scen) {
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			// 1733085000.123456 ARP, Request who-has VIP tell VIP, length 28
-			sec, err := strconv.ParseFloat(strings.Fields(sc.Text() + " x")[0], 64)
+			// 1733085000.123456 SRC-MAC > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), ...
+			f := strings.Fields(sc.Text())
+			if len(f) < 2 {
+				continue
+			}
+			sec, err := strconv.ParseFloat(f[0], 64)
 			if err != nil {
 				continue
 			}
 			w.mu.Lock()
-			w.times = append(w.times, time.Unix(0, int64(sec*1e9)))
+			w.garps = append(w.garps, garp{at: time.Unix(0, int64(sec*1e9)), mac: f[1]})
 			w.mu.Unlock()
 		}
 	}()
 }
 
-// first returns the first gratuitous ARP at or after from.
-func (w *arpWatch) first(from time.Time) (time.Time, bool) {
+// first returns the first gratuitous ARP from mac at or after from (the
+// old owner may still be repeating its own).
+func (w *arpWatch) first(from time.Time, mac string) (time.Time, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for _, at := range w.times {
-		if !at.Before(from) {
-			return at, true
+	for _, g := range w.garps {
+		if !g.at.Before(from) && g.mac == mac {
+			return g.at, true
 		}
 	}
 	return time.Time{}, false
+}
+
+// mac returns the hardware address of node n's eth0.
+func mac(ctx context.Context, n *cluster.Node) (string, error) {
+	out, err := n.NS.Run(ctx, "cat", "/sys/class/net/eth0/address")
+	return strings.TrimSpace(out), err
 }
 
 // logAt waits until node n's ha-log has substr after byte offset mark and
@@ -275,9 +295,13 @@ func benchPlacement(t *testing.T, p placement) map[string][]sample {
 		if !ok {
 			t.Fatalf("%s: no outage measured", name)
 		}
-		sm := sample{outage: out, garp: -1}
-		if garp, ok := w.first(from); ok {
-			sm.garp = garp.Sub(ref)
+		addr, err := mac(s.ctx, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sm := sample{outage: out}
+		if at, ok := w.first(from, addr); ok {
+			sm.garp, sm.garpSeen = at.Sub(ref), true
 		}
 		res[name] = append(res[name], sm)
 	}
