@@ -248,6 +248,10 @@ func (l *Loop) encode(o Out) ([]byte, error) {
 // run executes one job group by group.
 func (r *runner) run(ctx context.Context, groups []*Group, j Job) JobResult {
 	res := JobResult{Job: j}
+	if j.Announce() {
+		r.announce(ctx, groups, j.Groups)
+		return res
+	}
 	machDown := j.Why == "mach_down"
 	for _, i := range j.Groups {
 		var err error

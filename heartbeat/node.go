@@ -104,8 +104,11 @@ type peer struct {
 	replays    int                  // replays of p not logged since then
 	shutdone   bool                 // announced a graceful shutdown
 	rejoined   bool                 // came up while we ran: failback due once it is stable
-	ackDue     Msg                  // NS_ackmsg to send once the current message is processed
-	heardUp    bool                 // reqnodes sent
+	// healPending: a Go peer returned after a partition; once it reports
+	// holding none of our groups, we announce ours again.
+	healPending bool
+	ackDue      Msg  // NS_ackmsg to send once the current message is processed
+	heardUp     bool // reqnodes sent
 }
 
 func (p *peer) alive() bool { return p.state != "" && p.state != stDead }
@@ -136,6 +139,7 @@ type jobKind int
 const (
 	jobAcquire jobKind = iota
 	jobRelease
+	jobAnnounce // announce running groups again (gratuitous ARP)
 )
 
 // Job is resource work the node hands to its runner; the runner reports
@@ -150,6 +154,9 @@ type Job struct {
 
 // Acquire reports whether the job starts groups (otherwise it stops them).
 func (j Job) Acquire() bool { return j.Kind == jobAcquire }
+
+// Announce reports whether the job only announces running groups again.
+func (j Job) Announce() bool { return j.Kind == jobAnnounce }
 
 // JobResult is the outcome of a Job.
 type JobResult struct {
@@ -776,6 +783,14 @@ func (n *Node) onResource(now time.Time, p *peer, m Msg) {
 	} else {
 		p.hold |= h
 	}
+	if p.healPending && p.hold&HoldForeign == 0 {
+		// The peer has let go of our groups after a partition; neighbours
+		// may still send to its MAC: announce ours again.
+		p.healPending = false
+		if running := n.runningOf(HoldLocal); len(running) > 0 {
+			n.queue(Job{Kind: jobAnnounce, Groups: running, Why: "announce"})
+		}
+	}
 	if p.isGo && n.hold&HoldLocal != 0 && p.hold&HoldForeign != 0 && m.Get(fInfo) != infoHeal {
 		// A heartbeat-go peer claims our groups (a partition or freeze
 		// that only it noticed): tell it we hold them, so that it
@@ -920,6 +935,9 @@ func (n *Node) busy() bool { return n.pending > 0 || len(n.jobs) > 0 }
 func (n *Node) JobDone(now time.Time, r JobResult) {
 	n.pending--
 	j := r.Job
+	if j.Announce() {
+		return
+	}
 	for _, i := range j.Groups {
 		n.running[i] = j.Acquire()
 	}
@@ -1226,6 +1244,7 @@ func (n *Node) returning(now time.Time, p *peer) {
 		// Each side reports what it holds now; a side that finds the
 		// peer claiming its own groups releases them (audit).
 		p.stable = true
+		p.healPending = true
 		n.report(now, "")
 		return
 	}
@@ -1352,4 +1371,15 @@ func (n *Node) adoptOrphans(now time.Time) {
 	}
 	halog.NoOneOwnsLocal(n.log)
 	n.reqOurResources(now, false)
+}
+
+// runningOf lists the groups of a set (our point of view) that run here.
+func (n *Node) runningOf(set Holding) []int {
+	var idx []int
+	for _, i := range n.groupsOf(set) {
+		if n.running[i] {
+			idx = append(idx, i)
+		}
+	}
+	return idx
 }

@@ -148,6 +148,27 @@ func (r *runner) release(ctx context.Context, g *Group) error {
 	return nil
 }
 
+// announcer is an agent that can announce a running resource again
+// (IPaddr: gratuitous ARP), after a partition in which another node had it.
+type announcer interface {
+	Announce(ctx context.Context) error
+}
+
+// announce calls Announce on every resource of the groups that has it.
+func (r *runner) announce(ctx context.Context, groups []*Group, idx []int) {
+	for _, i := range idx {
+		g := groups[i]
+		halog.Reannouncing(r.log, g.First())
+		for _, res := range g.Resources {
+			if a, ok := res.Agent.(announcer); ok {
+				if err := a.Announce(ctx); err != nil {
+					halog.Log(r.log, halog.Err, fmt.Sprintf("announcing %s: %v", res.Word(), err))
+				}
+			}
+		}
+	}
+}
+
 // exitCode digs the exit status out of a failed operation, 1 when it has none.
 func exitCode(err error) int {
 	var coder interface{ ExitCode() int }

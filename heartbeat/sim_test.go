@@ -27,17 +27,18 @@ const (
 var simEpoch = time.Date(2026, 11, 22, 17, 16, 40, 0, time.UTC)
 
 type simNode struct {
-	name    string
-	n       *Node
-	hook    *test.Hook
-	up      bool // process running
-	frozen  bool // SIGSTOPped: no ticks, no receives
-	queue   []Job
-	cur     *Job
-	jobEnd  time.Time
-	running map[int]bool // the truth: groups whose resources run here
-	failOn  map[int]bool // groups whose start fails here
-	gen     uint64
+	name      string
+	n         *Node
+	hook      *test.Hook
+	up        bool // process running
+	frozen    bool // SIGSTOPped: no ticks, no receives
+	queue     []Job
+	cur       *Job
+	jobEnd    time.Time
+	running   map[int]bool // the truth: groups whose resources run here
+	failOn    map[int]bool // groups whose start fails here
+	announced []int        // groups announced again (gratuitous ARP) after a heal
+	gen       uint64
 }
 
 type delivery struct {
@@ -144,6 +145,12 @@ func (s *sim) finishJob(sn *simNode) {
 	sn.cur = nil
 	var r JobResult
 	r.Job = j
+	if j.Announce() {
+		sn.announced = append(sn.announced, j.Groups...)
+		sn.n.JobDone(s.now, r)
+		s.flush(sn)
+		return
+	}
 	for _, g := range j.Groups {
 		if j.Acquire() && sn.failOn[g] {
 			r.Failed = append(r.Failed, g)
@@ -448,6 +455,11 @@ func TestSimPartitionGoOnly(t *testing.T) {
 	s.requireLogged("node1", "Cluster node node2 returning after partition.")
 	// The rightful owner keeps serving; only node2 released.
 	s.requireHolders("node1")
+	// ... and announces its address again, so clients that learnt node2's
+	// MAC during the partition come back.
+	if !slices.Equal(s.node("node1").announced, []int{0}) || len(s.node("node2").announced) != 0 {
+		t.Fatalf("announced again: node1 %v, node2 %v; want node1 [0] only", s.node("node1").announced, s.node("node2").announced)
+	}
 	s.run(10 * time.Second)
 	s.requireHolders("node1")
 	s.requireHold("node1", HoldAll&^HoldForeign)

@@ -122,6 +122,15 @@ func (n named) String() string { return n.word }
 
 func (n named) Stop(ctx context.Context) error { return stopFailed(n.word, n.Agent.Stop(ctx)) }
 
+// Announce forwards to the agent's Announce (IPaddr: gratuitous ARP again),
+// and does nothing for agents that have none.
+func (n named) Announce(ctx context.Context) error {
+	if a, ok := n.Agent.(interface{ Announce(context.Context) error }); ok {
+		return a.Announce(ctx)
+	}
+	return nil
+}
+
 // Close stops reading output that background children of finished scripts
 // still hold open. Call it after the last operation.
 func (r *Resolver) Close() error {

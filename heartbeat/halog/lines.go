@@ -577,6 +577,12 @@ func StartFailuresExhausted(e *logrus.Entry, group string, n int, node string) {
 	logf(e, Crit, "Resource group %s failed to start %d time(s) here: leaving it stopped on %s", group, n, node)
 }
 
+// Reannouncing logs "info: Partition healed: announcing resource group GROUP again"
+// (the owner re-sends gratuitous ARPs, so clients leave the other node).
+func Reannouncing(e *logrus.Entry, group string) {
+	logf(e, Info, "Partition healed: announcing resource group %s again", group)
+}
+
 // FencingFailed logs "CRIT: Fencing this node failed: ERR; keeping the group claimed here"
 // (3.0.6 reboots and cannot fail that way).
 func FencingFailed(e *logrus.Entry, err error) {

@@ -412,3 +412,34 @@ func (a *Agent) Stop(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
+
+// Announce sends the gratuitous ARPs (or unsolicited neighbour
+// advertisements) of Start again for an address that is configured here, so
+// that neighbours that learnt another node's MAC for it (while both nodes
+// held it during a partition) come back to this one. It does nothing when
+// the address is not here or sits on a loopback link.
+func (a *Agent) Announce(ctx context.Context) error {
+	h, err := a.handle()
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	fs, err := a.lookup(h)
+	if err != nil || len(fs) == 0 {
+		return err
+	}
+	link := fs[0].link
+	if link.Attrs().Flags&net.FlagLoopback != 0 {
+		return nil
+	}
+	var ann announcer
+	if a.cfg.ip.Is4() {
+		ann, err = a.dialARP(link)
+	} else {
+		ann, err = a.dialNA(link)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", a, err)
+	}
+	return a.announce(ctx, ann)
+}
