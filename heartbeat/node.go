@@ -825,6 +825,8 @@ func (n *Node) onResource(now time.Time, p *peer, m Msg) {
 	}
 	if p.stable && !wasStable {
 		halog.RemoteTransitionCompleted(n.log)
+	}
+	if p.stable && p.rejoined {
 		n.checkFailback(now)
 	}
 }
@@ -998,6 +1000,9 @@ func (n *Node) JobDone(now time.Time, r JobResult) {
 		n.report(now, "")
 	}
 	n.startFailures(now, r.Failed)
+	// A failback that came due while this job ran (the owner became
+	// stable meanwhile) is not lost.
+	n.checkFailback(now)
 }
 
 // startFailures hands groups that failed to start here to a healthy peer,
@@ -1245,6 +1250,9 @@ func (n *Node) returning(now time.Time, p *peer) {
 		// peer claiming its own groups releases them (audit).
 		p.stable = true
 		p.healPending = true
+		// It may have restarted during the partition and hold nothing:
+		// its groups go back to it once it is stable (auto_failback on).
+		p.rejoined = n.rstate == rStable
 		n.report(now, "")
 		return
 	}
