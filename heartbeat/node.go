@@ -1250,9 +1250,6 @@ func (n *Node) returning(now time.Time, p *peer) {
 		// peer claiming its own groups releases them (audit).
 		p.stable = true
 		p.healPending = true
-		// It may have restarted during the partition and hold nothing:
-		// its groups go back to it once it is stable (auto_failback on).
-		p.rejoined = n.rstate == rStable
 		n.report(now, "")
 		return
 	}
