@@ -192,19 +192,7 @@ func TestBadPacketLines(t *testing.T) {
 func TestPartitionHealAuditQuiet(t *testing.T) {
 	for gap := time.Duration(0); gap <= time.Second; gap += 100 * time.Millisecond {
 		for cut := 3 * time.Second; cut <= 6*time.Second; cut += 100 * time.Millisecond {
-			s := newSim(t, FailbackOn)
-			s.cfg.Keepalive, s.cfg.Deadtime, s.cfg.Warntime, s.cfg.Initdead = 500*time.Millisecond, 3*time.Second, 2*time.Second, 6*time.Second
-			s.start("node1")
-			s.start("node2")
-			s.run(5 * time.Second)
-			s.kill("node1")
-			clear(s.node("node1").running)
-			s.run(5 * time.Second)
-			s.start("node1")
-			s.run(gap)
-			s.cut = true
-			s.run(cut)
-			s.cut = false
+			s := rejoinWithCut(t, gap, cut)
 			s.run(10 * time.Second)
 			if h := s.holders(0); len(h) != 1 {
 				t.Fatalf("cut %v after the restart for %v: the group runs on %v", gap, cut, h)

@@ -772,6 +772,26 @@ func TestSimSingleNode(t *testing.T) {
 	}
 }
 
+// rejoinWithCut runs a fast two-node cluster (keepalive 500 ms, deadtime
+// 3 s), crashes node1, restarts it, cuts the link gap later for cut and
+// heals it.
+func rejoinWithCut(t *testing.T, gap, cut time.Duration) *sim {
+	s := newSim(t, FailbackOn)
+	s.cfg.Keepalive, s.cfg.Deadtime, s.cfg.Warntime, s.cfg.Initdead = 500*time.Millisecond, 3*time.Second, 2*time.Second, 6*time.Second
+	s.start("node1")
+	s.start("node2")
+	s.run(5 * time.Second)
+	s.kill("node1")
+	clear(s.node("node1").running)
+	s.run(5 * time.Second)
+	s.start("node1")
+	s.run(gap)
+	s.cut = true
+	s.run(cut)
+	s.cut = false
+	return s
+}
+
 // TestSimPartitionDuringRejoin: node1 restarts after a crash and its link
 // is cut at once; after the heal, auto_failback on gives it its group back
 // whatever the length of the cut (for a 5 s cut the failback came due
@@ -779,18 +799,7 @@ func TestSimSingleNode(t *testing.T) {
 func TestSimPartitionDuringRejoin(t *testing.T) {
 	for cut := 3 * time.Second; cut <= 6*time.Second; cut += 500 * time.Millisecond {
 		t.Run(cut.String(), func(t *testing.T) {
-			s := newSim(t, FailbackOn)
-			s.cfg.Keepalive, s.cfg.Deadtime, s.cfg.Warntime, s.cfg.Initdead = 500*time.Millisecond, 3*time.Second, 2*time.Second, 6*time.Second
-			s.start("node1")
-			s.start("node2")
-			s.run(5 * time.Second)
-			s.kill("node1")
-			clear(s.node("node1").running)
-			s.run(5 * time.Second)
-			s.start("node1")
-			s.cut = true
-			s.run(cut)
-			s.cut = false
+			s := rejoinWithCut(t, 0, cut)
 			s.run(60 * time.Second)
 			s.requireHolders("node1")
 		})
