@@ -774,6 +774,25 @@ const unpaced = time.Millisecond
 
 // listen returns a socket in the client namespace that receives the
 // cluster's broadcasts.
+// listenAndStart opens the client's listening socket on the heartbeat
+// port (it sees every broadcast), then starts both nodes and waits until
+// they are active.
+func listenAndStart(ctx context.Context, e *env) (*net.UDPConn, error) {
+	conn, err := listen(e)
+	if err != nil {
+		return nil, err
+	}
+	second, err := e.startAll(ctx)
+	if err == nil {
+		_, err = waitActive(ctx, second, e.c.Nodes[0], e.c.Nodes[1])
+	}
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
 func listen(e *env) (*net.UDPConn, error) {
 	var conn *net.UDPConn
 	err := cluster.InNS(e.c.Client.Name, func() (err error) {
@@ -1015,18 +1034,11 @@ func case18(ctx context.Context, e *env) error {
 // duplicate of node1's latest datagrams is dropped without a word.
 func case21(ctx context.Context, e *env, startup []pcap.Datagram) error {
 	n1, n2 := e.c.Nodes[0], e.c.Nodes[1]
-	conn, err := listen(e)
+	conn, err := listenAndStart(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	second, err := e.startAll(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := waitActive(ctx, second, n1, n2); err != nil {
-		return err
-	}
 	log1, _ := n1.ReadLog()
 	g := generationRE.FindStringSubmatch(log1)
 	if g == nil {
@@ -1239,18 +1251,11 @@ func TestWireFlood(t *testing.T) {
 
 func flood(ctx context.Context, e *env, startup []pcap.Datagram) error {
 	n1, n2 := e.c.Nodes[0], e.c.Nodes[1]
-	conn, err := listen(e)
+	conn, err := listenAndStart(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	second, err := e.startAll(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := waitActive(ctx, second, n1, n2); err != nil {
-		return err
-	}
 	live, err := liveFrom(ctx, conn, "node1", 3)
 	if err != nil {
 		return err
