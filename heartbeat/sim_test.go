@@ -91,6 +91,23 @@ func newSim(t *testing.T, mode AutoFailback, names ...string) *sim {
 
 func (s *sim) node(name string) *simNode { return s.byName[name] }
 
+// newRunningSim starts node1 and node2 together and lets them settle.
+func newRunningSim(t *testing.T, mode AutoFailback) *sim {
+	t.Helper()
+	s := newSim(t, mode)
+	s.start("node1")
+	s.start("node2")
+	s.run(5 * time.Second)
+	return s
+}
+
+// operator applies an operator request (hb_standby, hb_takeover) to a node
+// and sends what it produced.
+func (s *sim) operator(name string, req func(*Node)) {
+	req(s.node(name).n)
+	s.flush(s.node(name))
+}
+
 // start boots a node's daemon (a new generation each time).
 func (s *sim) start(name string) {
 	sn := s.node(name)
@@ -351,10 +368,7 @@ func TestSimAloneAfterInitdead(t *testing.T) {
 }
 
 func TestSimHardFailover(t *testing.T) {
-	s := newSim(t, FailbackOn)
-	s.start("node1")
-	s.start("node2")
-	s.run(5 * time.Second)
+	s := newRunningSim(t, FailbackOn)
 	s.requireHolders("node1")
 	s.kill("node1")
 	// The dead node keeps its resources (no STONITH): clear them as the lab did.
@@ -396,12 +410,8 @@ func TestSimRejoin(t *testing.T) {
 }
 
 func TestSimStandbyAndTakeover(t *testing.T) {
-	s := newSim(t, FailbackOn)
-	s.start("node1")
-	s.start("node2")
-	s.run(5 * time.Second)
-	s.node("node1").n.Standby(s.now, HoldAll)
-	s.flush(s.node("node1"))
+	s := newRunningSim(t, FailbackOn)
+	s.operator("node1", func(n *Node) { n.Standby(s.now, HoldAll) })
 	s.run(5 * time.Second)
 	s.requireHolders("node2")
 	s.requireHold("node1", HoldNone)
@@ -409,8 +419,7 @@ func TestSimStandbyAndTakeover(t *testing.T) {
 	s.requireLogged("node1", "node1 wants to go standby [all]", "standby: node2 can take our all resources", "Local standby process completed [all].", "Other node completed standby takeover of all resources.")
 	s.requireLogged("node2", "standby: acquire [all] resources from node1", "Standby resource acquisition done [all].")
 
-	s.node("node1").n.Takeover(s.now, "all")
-	s.flush(s.node("node1"))
+	s.operator("node1", func(n *Node) { n.Takeover(s.now, "all") })
 	s.run(5 * time.Second)
 	s.requireHolders("node1")
 	s.requireHold("node1", HoldAll)
@@ -442,10 +451,7 @@ func TestSimGracefulShutdown(t *testing.T) {
 }
 
 func TestSimPartitionGoOnly(t *testing.T) {
-	s := newSim(t, FailbackOn)
-	s.start("node1")
-	s.start("node2")
-	s.run(5 * time.Second)
+	s := newRunningSim(t, FailbackOn)
 	s.cut = true
 	s.run(15 * time.Second)
 	// Without STONITH both sides take everything, as 3.0.6 does.
@@ -508,10 +514,7 @@ func TestSimLostPacketRetransmitted(t *testing.T) {
 }
 
 func TestSimFrozenNodeLateHeartbeat(t *testing.T) {
-	s := newSim(t, FailbackOn)
-	s.start("node1")
-	s.start("node2")
-	s.run(5 * time.Second)
+	s := newRunningSim(t, FailbackOn)
 	s.node("node1").frozen = true
 	s.run(3500 * time.Millisecond)
 	s.node("node1").frozen = false
@@ -663,21 +666,16 @@ func (s *sim) requireSettled(trail []string) {
 }
 
 func TestSimStandbyNoReply(t *testing.T) {
-	s := newSim(t, FailbackOn)
-	s.start("node1")
-	s.start("node2")
-	s.run(5 * time.Second)
+	s := newRunningSim(t, FailbackOn)
 	// node2 never hears node1's request.
 	s.drop = func(from, to string, m Msg) bool { return m.Type() == tAskResources && to == "node2" }
-	s.node("node1").n.Standby(s.now, HoldAll)
-	s.flush(s.node("node1"))
+	s.operator("node1", func(n *Node) { n.Standby(s.now, HoldAll) })
 	s.run(standbyTimeout + time.Second)
 	s.requireLogged("node1", "No reply to standby request.  Standby request cancelled.")
 	s.requireHolders("node1")
 	// The cancelled request does not block the next one.
 	s.drop = nil
-	s.node("node1").n.Standby(s.now, HoldAll)
-	s.flush(s.node("node1"))
+	s.operator("node1", func(n *Node) { n.Standby(s.now, HoldAll) })
 	s.run(5 * time.Second)
 	s.requireHolders("node2")
 }
@@ -744,12 +742,8 @@ func TestSimLegacyIPRequestWaitsForActivePeer(t *testing.T) {
 // TestSimLegacyStandbyOnTheWire: in legacy mode hb_standby is refused, but
 // the request still goes to the peer, which refuses it too (as 3.0.6 does).
 func TestSimLegacyStandbyOnTheWire(t *testing.T) {
-	s := newSim(t, FailbackLegacy)
-	s.start("node1")
-	s.start("node2")
-	s.run(5 * time.Second)
-	s.node("node1").n.Standby(s.now, HoldAll)
-	s.flush(s.node("node1"))
+	s := newRunningSim(t, FailbackLegacy)
+	s.operator("node1", func(n *Node) { n.Standby(s.now, HoldAll) })
 	s.run(time.Second)
 	s.requireLogged("node1", "Standby mode only implemented when nice_failback on")
 	s.requireLogged("node2", "Standby mode only implemented when nice_failback on")
