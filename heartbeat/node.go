@@ -650,6 +650,14 @@ func (n *Node) onStatus(now time.Time, p *peer, m Msg) {
 		// takes our groups itself if it does not know our status by then.
 		n.sendStatus(now)
 	}
+	if first && st == stActive && p.isGo && n.rstate == rStable {
+		// A heartbeat-go peer restarted where we could not hear it and
+		// is active at once: it may hold groups taken while it thought
+		// us dead, and the report it sent before this status was
+		// dropped (a new generation must show itself by a status first).
+		// Our report starts the exchange that settles who keeps them.
+		n.report(now, "")
+	}
 	if first && !p.heardUp {
 		p.heardUp = true
 		n.send(now, newMsg(tReqNodes, fDest, p.name))
@@ -1250,6 +1258,9 @@ func (n *Node) returning(now time.Time, p *peer) {
 		// peer claiming its own groups releases them (audit).
 		p.stable = true
 		p.healPending = true
+		// If the peer restarted while it could not hear us, it drops
+		// our messages until a status tells it our generation.
+		n.sendStatus(now)
 		n.report(now, "")
 		return
 	}

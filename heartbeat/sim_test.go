@@ -56,6 +56,7 @@ type sim struct {
 	byName map[string]*simNode
 	flight []delivery
 	cut    bool // partition between all nodes
+	split  bool // cut across random faults (TestSimRandomFaults)
 	drop   func(from, to string, m Msg) bool
 	// twice reports a moment where a group ran on two nodes that could hear
 	// each other (checked after settling, see requireSingle).
@@ -534,6 +535,7 @@ const (
 	faultKill     simFault = iota // kill -9 of the daemon; the machine's resources die with it
 	faultFreeze                   // SIGSTOP, a pause, SIGCONT
 	faultCut                      // link down, a pause, link up
+	faultSplit                    // link down until the next split fault (other faults meanwhile)
 	faultStop                     // graceful stop (SIGTERM)
 	faultStart                    // start a stopped daemon
 	faultStandby                  // hb_standby all|local|foreign|failback
@@ -541,7 +543,7 @@ const (
 	numFaults
 )
 
-var faultNames = [...]string{"kill", "freeze", "cut", "stop", "start", "standby", "takeover"}
+var faultNames = [...]string{"kill", "freeze", "cut", "split", "stop", "start", "standby", "takeover"}
 
 func (f simFault) String() string { return faultNames[f] }
 
@@ -576,14 +578,22 @@ func TestSimRandomFaults(t *testing.T) {
 				s.run(simSettle)
 				s.requireSettled(trail)
 			}
+			if s.split {
+				trail = append(trail, s.apply(rng, s.nodes[0], faultSplit))
+				s.run(simSettle)
+				s.requireSettled(trail)
+			}
 		})
 	}
 }
 
 // fault applies one random fault to a random node and describes it.
 func (s *sim) fault(rng *rand.Rand) string {
-	sn := s.nodes[rng.IntN(len(s.nodes))]
-	f := simFault(rng.IntN(int(numFaults)))
+	return s.apply(rng, s.nodes[rng.IntN(len(s.nodes))], simFault(rng.IntN(int(numFaults))))
+}
+
+// apply applies fault f to node sn and describes it.
+func (s *sim) apply(rng *rand.Rand, sn *simNode, f simFault) string {
 	sets := []string{"all", "local", "foreign", "failback"}
 	at := fmt.Sprintf("+%v %s %s", s.now.Sub(simEpoch), f, sn.name)
 	switch f {
@@ -592,6 +602,10 @@ func (s *sim) fault(rng *rand.Rand) string {
 			s.kill(sn.name)
 			clear(sn.running) // a crash: the machine's resources die with it
 		}
+	case faultSplit:
+		s.split = !s.split
+		s.cut = s.split
+		at = fmt.Sprintf("+%v link %s", s.now.Sub(simEpoch), map[bool]string{true: "down", false: "up"}[s.split])
 	case faultFreeze, faultCut:
 		d := time.Duration(500+rng.IntN(12_000)) * time.Millisecond
 		at += " for " + d.String()
@@ -602,7 +616,7 @@ func (s *sim) fault(rng *rand.Rand) string {
 		} else {
 			s.cut = true
 			s.run(d)
-			s.cut = false
+			s.cut = s.split
 		}
 	case faultStop:
 		if sn.up {
@@ -658,6 +672,10 @@ func (s *sim) requireSettled(trail []string) {
 	}
 	holders := s.holders(0)
 	switch {
+	case s.split && !slices.Equal(holders, up):
+		// Without STONITH each side of a partition runs the group.
+		fail("partitioned daemons %v run, the group runs on %v", up, holders)
+	case s.split:
 	case len(up) == 0 && len(holders) != 0:
 		fail("no daemon runs but the group runs on %v", holders)
 	case len(up) > 0 && len(holders) != 1:
@@ -795,6 +813,42 @@ func TestSimPartitionDuringRejoin(t *testing.T) {
 		t.Run(cut.String(), func(t *testing.T) {
 			s := rejoinWithCut(t, 0, cut)
 			s.run(60 * time.Second)
+			s.requireHolders("node1")
+		})
+	}
+}
+
+// TestSimStartDuringPartition: node1 stops, the link is cut, node1 starts
+// again alone and takes its group after initdead while node2 still runs
+// it. After the heal node2 sees a restarted node1 that is active at once,
+// and node1 sees node2 return: the two must settle on one holder even if
+// node1's first status after the heal is lost.
+func TestSimStartDuringPartition(t *testing.T) {
+	for _, lose := range []bool{false, true} {
+		t.Run(map[bool]string{false: "no loss", true: "first status lost"}[lose], func(t *testing.T) {
+			s := newSim(t, FailbackOn)
+			s.cfg.Keepalive, s.cfg.Deadtime, s.cfg.Warntime, s.cfg.Initdead = 500*time.Millisecond, 3*time.Second, 2*time.Second, 6*time.Second
+			s.start("node1")
+			s.start("node2")
+			s.run(3 * time.Second)
+			s.node("node1").n.Shutdown(s.now)
+			s.flush(s.node("node1"))
+			s.run(3 * time.Second)
+			s.cut = true
+			s.run(3 * time.Second)
+			s.start("node1")
+			s.run(8 * time.Second)
+			s.requireHolders("node1", "node2")
+			s.cut = false
+			lost := !lose
+			s.drop = func(from, to string, m Msg) bool {
+				if from == "node1" && m.Type() == tStatus && !lost {
+					lost = true
+					return true
+				}
+				return false
+			}
+			s.run(20 * time.Second)
 			s.requireHolders("node1")
 		})
 	}
