@@ -208,6 +208,7 @@ type Node struct {
 	done          bool
 	restartAt     time.Time // partition heal: give up and restart then
 	healing       bool      // a heal release of the foreign groups is queued or running
+	healOverrun   bool      // a takeover queued since: the heal must not drop HoldForeign
 	restart       bool      // the loop must restart the node (new generation)
 	fenceNeeded   bool
 
@@ -1003,8 +1004,10 @@ func (n *Node) JobDone(now time.Time, r JobResult) {
 		}
 		n.done = true
 	case "heal":
-		n.healing = false
-		n.hold &^= HoldForeign
+		if !n.healOverrun {
+			n.hold &^= HoldForeign
+		}
+		n.healing, n.healOverrun = false, false
 		n.report(now, "")
 	}
 	n.startFailures(now, r.Failed)
@@ -1230,6 +1233,9 @@ func (n *Node) peerDead(now time.Time, p *peer) {
 	}
 	p.hold = HoldNone
 	n.hold |= HoldForeign
+	// The takeover runs after a heal release still under way, and the
+	// groups it starts are held.
+	n.healOverrun = n.healing
 	if !p.shutdone { // else counted at its shutdown notice
 		n.takeovers.DeadPeer++
 	}
