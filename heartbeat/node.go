@@ -109,6 +109,11 @@ type peer struct {
 	healPending bool
 	ackDue      Msg  // NS_ackmsg to send once the current message is processed
 	heardUp     bool // reqnodes sent
+
+	// askedSeq is the highest sequence number of generation askedGen we
+	// had from the peer when we last asked to go standby: an "other" it
+	// sent up to then answers an earlier request.
+	askedSeq, askedGen uint64
 }
 
 func (p *peer) alive() bool { return p.state != "" && p.state != stDead }
@@ -202,6 +207,11 @@ type Node struct {
 	standbyWaiting bool
 	initialDone    bool
 	failures       []int
+
+	// standbyOwed: we cancelled a standby in which we had answered the
+	// peer standbyFrom "other" before its "done" came. If that "done"
+	// still arrives, the peer has released standbySet and waits for us.
+	standbyOwed bool
 
 	shutdownAsked bool
 	shuttingDown  bool
@@ -379,7 +389,7 @@ func (n *Node) Tick(now time.Time) {
 	}
 	if n.standbyWaiting && !now.Before(n.standbyEnd) {
 		halog.StandbyNoReply(n.log)
-		n.standby, n.standbyWaiting = standbyNone, false
+		n.cancelStandby()
 	}
 	if !n.restartAt.IsZero() && !now.Before(n.restartAt) {
 		n.restartAt = time.Time{}
@@ -1058,7 +1068,10 @@ func (n *Node) askStandby(now time.Time, set Holding) {
 		return
 	}
 	halog.WantsStandby(n.log, n.cfg.Node, set.String())
-	n.standby, n.standbySet, n.standbyEnd, n.standbyWaiting = standbyMe, set, now.Add(standbyTimeout), true
+	for _, p := range n.order {
+		p.askedSeq, p.askedGen = p.seq.last, p.seq.gen
+	}
+	n.standby, n.standbySet, n.standbyEnd, n.standbyWaiting, n.standbyOwed = standbyMe, set, now.Add(standbyTimeout), true, false
 	n.send(now, newMsg(tAskResources, fRscHold, set.String(), fInfo, "me"))
 }
 
@@ -1103,11 +1116,17 @@ func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 		default:
 			// 3.0.6 logs the request only once it accepts it.
 			halog.WantsStandby(n.log, p.name, set.String())
-			n.standby, n.standbySet, n.standbyFrom, n.standbyEnd, n.standbyWaiting = standbyOther, set, p.name, now.Add(standbyTimeout), true
+			n.standby, n.standbySet, n.standbyFrom, n.standbyEnd, n.standbyWaiting, n.standbyOwed = standbyOther, set, p.name, now.Add(standbyTimeout), true, false
 			n.send(now, newMsg(tAskResources, fRscHold, set.String(), fInfo, "other"))
 		}
 	case "other":
 		if n.standby != standbyMe {
+			return
+		}
+		if seq, _ := parseHex(m.Get(fSeq)); p.seq.gen == p.askedGen && seq <= p.askedSeq {
+			// A retransmitted answer to an earlier request, lost in a
+			// partition: the peer has not accepted this one and would
+			// ignore our "done".
 			return
 		}
 		halog.StandbyPeerCanTake(n.log, p.name, set.String())
@@ -1117,6 +1136,14 @@ func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 		halog.StandbyGiveUp(n.log, set.String())
 		n.queue(Job{Kind: jobRelease, Groups: n.groupsOf(set), Why: "standby-give", Set: set})
 	case "done":
+		if n.standby == standbyNone && n.standbyOwed && p.name == n.standbyFrom && set == n.standbySet && !n.shuttingDown {
+			// The peer released the set after we gave up waiting for
+			// it (we declared it dead, or its release took longer than
+			// standbyTimeout): take the set as we offered. 3.0.6
+			// ignores this "done" and the peer stays in transition
+			// for an hour (or both restart after a partition).
+			n.standby, n.standbyOwed = standbyOther, false
+		}
 		switch n.standby {
 		case standbyOther:
 			n.standbyWaiting = false
@@ -1203,7 +1230,7 @@ func (n *Node) peerDead(now time.Time, p *peer) {
 	halog.NodeDead(n.log, p.name)
 	if n.standby != standbyNone {
 		halog.CancellingStandby(n.log)
-		n.standby, n.standbyWaiting = standbyNone, false
+		n.cancelStandby()
 	}
 	d := decideTakeover(takeoverInput{
 		peerHeard:      wasHeard,
@@ -1249,6 +1276,12 @@ func (n *Node) peerDead(now time.Time, p *peer) {
 // infoHeal marks a resource report that answers a heartbeat-go peer
 // claiming our groups.
 const infoHeal = "heal"
+
+// cancelStandby ends the standby exchange in progress unfinished.
+func (n *Node) cancelStandby() {
+	n.standbyOwed = n.standby == standbyOther && n.standbyWaiting
+	n.standby, n.standbyWaiting = standbyNone, false
+}
 
 // returning handles a status from a peer we declared dead (spec 5.8).
 func (n *Node) returning(now time.Time, p *peer) {

@@ -892,3 +892,72 @@ func TestSimTakeoverDuringHeal(t *testing.T) {
 	s.requireLogged("node2", "Late heartbeat: Node node1")
 	s.requireHolders("node1")
 }
+
+// TestSimStandbyAnswerAfterPeerDeclaredUsDead: node1 asks to go standby
+// and node2 accepts, but node2's "other" is lost and node2 hears nothing
+// more from node1 for longer than deadtime: node2 declares node1 dead and
+// cancels the standby. Then node1 hears node2 again, gets the
+// retransmitted "other", releases its group and says "done". node2 must
+// finish the takeover it offered instead of ignoring that "done", or node1
+// waits for node2's answer for ever (rscstatus "transition"; 3.0.6 waits
+// an hour, but restarts both nodes on the heal anyway).
+func TestSimStandbyAnswerAfterPeerDeclaredUsDead(t *testing.T) {
+	s := newRunningSim(t, FailbackOn)
+	t0 := s.now
+	s.drop = func(from, to string, m Msg) bool {
+		// node1 advertised deadtime + 2 s while it started.
+		quiet := s.now.After(t0) && s.now.Before(t0.Add(s.cfg.Deadtime+dtBoost+time.Second))
+		if from == "node1" {
+			return quiet // node2 hears nothing from node1 but its "me"
+		}
+		return quiet && m.Type() == tAskResources && m.Get(fInfo) == "other"
+	}
+	s.operator("node1", func(n *Node) { n.Standby(s.now, HoldAll) })
+	s.run(simSettle)
+	s.requireLogged("node2", "node node1: is dead", "Cancelling pending standby operation", "Cluster node node1 returning after partition.")
+	s.requireLogged("node1", "standby: node2 can take our all resources", "Local standby process completed [all].")
+	for _, sn := range s.nodes {
+		if h := sn.n.Snapshot().Hold; h == "transition" {
+			t.Fatalf("%s: rscstatus %s\n%s", sn.name, h, s.logs())
+		}
+	}
+	s.requireHolders("node2")
+	s.requireHold("node1", HoldNone)
+	s.requireHold("node2", HoldAll)
+}
+
+// TestSimStaleStandbyAnswer: node1's "other" to a standby request of
+// node2 is lost until both gave up on it and node2 asked twice more. The
+// retransmitted old "other" must not be taken as the answer to node2's
+// latest request, which node1 never heard: node2 would release, say
+// "done", and wait for node1's answer for ever (rscstatus "transition").
+func TestSimStaleStandbyAnswer(t *testing.T) {
+	s := newRunningSim(t, FailbackOn)
+	release := s.now.Add(standbyTimeout + 4*time.Second)
+	s.drop = func(from, to string, m Msg) bool {
+		if m.Type() != tAskResources {
+			return false
+		}
+		switch {
+		case from == "node1" && m.Get(fInfo) == "other" && m.Get(fRscHold) == "foreign":
+			return s.now.Before(release) // the first answer comes late
+		case from == "node2" && m.Get(fInfo) == "me" && m.Get(fRscHold) == "local":
+			return true // node1 never hears the third request
+		}
+		return false
+	}
+	s.operator("node2", func(n *Node) { n.Standby(s.now, HoldForeign) })
+	s.run(standbyTimeout + time.Second)
+	s.requireLogged("node2", "No reply to standby request.  Standby request cancelled.")
+	s.operator("node2", func(n *Node) { n.Standby(s.now, HoldAll) })
+	s.run(2 * time.Second)
+	s.requireLogged("node1", "Standby resource acquisition done [all].")
+	s.operator("node2", func(n *Node) { n.Standby(s.now, HoldLocal) })
+	s.run(simSettle)
+	for _, sn := range s.nodes {
+		if h := sn.n.Snapshot().Hold; h == "transition" {
+			t.Fatalf("%s: rscstatus %s\n%s", sn.name, h, s.logs())
+		}
+	}
+	s.requireHolders("node1")
+}
