@@ -527,6 +527,14 @@ func (n *Node) sequence(now time.Time, p *peer, m Msg) bool {
 		p.rexmit = map[uint64]time.Time{}
 		p.state = ""
 		p.hold, p.holdSeq, p.stable, p.shutdone = HoldNone, 0, false, false
+		if n.standby != standbyNone {
+			// The restarted peer knows nothing of the exchange and will
+			// not finish it (it was back before its deadtime, so the
+			// exchange was not cancelled by its death).
+			halog.CancellingStandby(n.log)
+			n.cancelStandby()
+			n.standbyOwed = false
+		}
 	case seqGap:
 		halog.LostPackets(n.log, int(seq-before-1), p.name, before, seq)
 		for s := before + 1; s < seq; s++ {

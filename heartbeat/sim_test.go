@@ -961,3 +961,31 @@ func TestSimStaleStandbyAnswer(t *testing.T) {
 	}
 	s.requireHolders("node1")
 }
+
+// TestSimPeerRestartDuringStandby: node1 asks to go standby, node2 agrees,
+// node1 releases its group and says "done"; node2 crashes before it takes
+// the group and is back within deadtime, so node1 never declares it dead.
+// The restarted node2 knows nothing of the exchange: node1 must not wait
+// for its "done" for ever, and the group must run again.
+func TestSimPeerRestartDuringStandby(t *testing.T) {
+	s := newRunningSim(t, FailbackOn)
+	s.operator("node1", func(n *Node) { n.Standby(s.now, HoldAll) })
+	for i := 0; !s.logged("node2", "standby: acquire [all] resources from node1"); i++ {
+		if i == 1000 {
+			t.Fatalf("node2 never took the group\n%s", s.logs())
+		}
+		s.run(10 * time.Millisecond)
+	}
+	s.kill("node2")
+	clear(s.node("node2").running)
+	s.run(time.Second)
+	s.start("node2")
+	s.run(simSettle)
+	for _, sn := range s.nodes {
+		if h := sn.n.Snapshot().Hold; h == "transition" {
+			t.Fatalf("%s: rscstatus %s\n%s", sn.name, h, s.logs())
+		}
+	}
+	// Nobody holds node1's group: node1 takes it back.
+	s.requireHolders("node1")
+}
