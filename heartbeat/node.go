@@ -30,7 +30,8 @@ const (
 // Protocol constants of 3.0.6.
 const (
 	requestDelay   = 10 * time.Second // RQSTDELAY: deadlock breaker at start-up
-	standbyTimeout = 10 * time.Second // to get the answer to ask_resources me
+	standbyTimeout = 10 * time.Second // STANDBY_INIT_TO_MS: to get the answer to ask_resources me
+	standbyRscTime = time.Hour        // HB_STANDBY_RSC_TO_MS: for the resource work of a standby
 	dtBoostPeriod  = 5 * time.Second  // dt = deadtime + 2 s this long after start
 	dtBoost        = 2 * time.Second
 	rexmitDelay    = 250 * time.Millisecond // max_rexmit_delay
@@ -81,6 +82,7 @@ const (
 	standbyNone  standbyRole = iota
 	standbyMe                // we give up a set
 	standbyOther             // we take the peer's set
+	standbyDone              // we gave up our set and wait for the peer's "done"
 )
 
 // peer is what a node knows of another node.
@@ -201,9 +203,12 @@ type Node struct {
 	standby          standbyRole
 	standbySet       Holding
 	standbyFrom      string
-	standbyEnd       time.Time // until then we wait for the peer's answer
+	// standbyEnd: the exchange is cancelled then: 10 s for the answer to
+	// "me" and for the release to begin after "other", an hour for each
+	// step after that (3.0.6 waits an hour as soon as it answers "other").
+	standbyEnd time.Time
 	// standbyWaiting: we sent "me" and wait for "other", or sent "other"
-	// and wait for "done"; 3.0.6 cancels the standby after standbyTimeout.
+	// and wait for "done".
 	standbyWaiting bool
 	initialDone    bool
 	failures       []int
@@ -352,7 +357,7 @@ func (n *Node) NextDeadline() time.Time {
 	if n.rstate == rRscRcvd || n.rstate == rBothStarting {
 		earlier(n.rscrcvdAt.Add(requestDelay))
 	}
-	if n.standbyWaiting {
+	if n.standby != standbyNone {
 		earlier(n.standbyEnd)
 	}
 	earlier(n.restartAt)
@@ -387,7 +392,7 @@ func (n *Node) Tick(now time.Time) {
 		halog.LocalTransitionCompleted(n.log)
 		n.becomeStable(now, "T_RESOURCES(us)")
 	}
-	if n.standbyWaiting && !now.Before(n.standbyEnd) {
+	if n.standby != standbyNone && !now.Before(n.standbyEnd) {
 		halog.StandbyNoReply(n.log)
 		n.cancelStandby()
 	}
@@ -533,8 +538,8 @@ func (n *Node) sequence(now time.Time, p *peer, m Msg) bool {
 			// exchange was not cancelled by its death).
 			halog.CancellingStandby(n.log)
 			n.cancelStandby()
-			n.standbyOwed = false
 		}
+		n.standbyOwed = false
 	case seqGap:
 		halog.LostPackets(n.log, int(seq-before-1), p.name, before, seq)
 		for s := before + 1; s < seq; s++ {
@@ -810,6 +815,12 @@ func (n *Node) onResource(now time.Time, p *peer, m Msg) {
 	} else {
 		p.hold |= h
 	}
+	if m.Get(fInfo) == "standby" && n.standby == standbyOther && n.standbyWaiting && p.name == n.standbyFrom {
+		// The peer took our "other" and releases its set, which may take
+		// long. Until this report comes, the peer may have dropped the
+		// exchange (it declared us dead), and we wait only standbyTimeout.
+		n.standbyEnd = now.Add(standbyRscTime)
+	}
 	if p.healPending && p.hold&HoldForeign == 0 {
 		// The peer has let go of our groups after a partition; neighbours
 		// may still send to its MAC: announce ours again.
@@ -994,6 +1005,9 @@ func (n *Node) JobDone(now time.Time, r JobResult) {
 			n.report(now, "")
 		}
 	case "standby-give":
+		if n.standby == standbyMe {
+			n.standby, n.standbyEnd = standbyDone, now.Add(standbyRscTime)
+		}
 		halog.StandbyReleaseCompleted(n.log, j.Set.String())
 		n.send(now, newMsg(tAskResources, fRscHold, j.Set.String(), fInfo, "done"))
 		halog.LocalStandbyCompleted(n.log, j.Set.String())
@@ -1131,14 +1145,14 @@ func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 		if n.standby != standbyMe {
 			return
 		}
-		if seq, _ := parseHex(m.Get(fSeq)); p.seq.gen == p.askedGen && seq <= p.askedSeq {
+		if seq, _ := parseHex(m.Get(fSeq)); p.isGo && p.seq.gen == p.askedGen && seq <= p.askedSeq {
 			// A retransmitted answer to an earlier request, lost in a
 			// partition: the peer has not accepted this one and would
 			// ignore our "done".
 			return
 		}
 		halog.StandbyPeerCanTake(n.log, p.name, set.String())
-		n.standbyWaiting = false
+		n.standbyWaiting, n.standbyEnd = false, now.Add(standbyRscTime)
 		n.hold &^= set
 		n.send(now, newMsg(tResource, fRscHold, n.hold.String(), fRtype, "full", fIsStable, "0", fInfo, "standby"))
 		halog.StandbyGiveUp(n.log, set.String())
@@ -1154,12 +1168,16 @@ func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 		}
 		switch n.standby {
 		case standbyOther:
-			n.standbyWaiting = false
+			n.standbyWaiting, n.standbyEnd = false, now.Add(standbyRscTime)
 			halog.StandbyAcquireFrom(n.log, set.String(), p.name)
 			halog.StandbyAcquire(n.log, set.Swap().String())
 			n.takeovers.Standby++
 			n.queue(Job{Kind: jobAcquire, Groups: n.startable(n.groupsOf(set.Swap())), Why: "standby-take", Set: set, Peer: p.name})
 		case standbyMe:
+			// Our release is not over: this "done" ends an earlier
+			// exchange (3.0.6's state ME).
+			halog.IgnoredStandby(n.log, "done", p.name, 1)
+		case standbyDone:
 			halog.OtherCompletedStandby(n.log, set.String())
 			n.standby, n.standbyWaiting = standbyNone, false
 			n.report(now, "")
@@ -1224,7 +1242,7 @@ func (n *Node) onShutdone(now time.Time, p *peer) {
 		n.queue(Job{Kind: jobAcquire, Groups: n.startable(n.groupsOfNode(p.name)), Why: "mach_down", Peer: p.name})
 		return
 	}
-	n.standby, n.standbySet, n.standbyFrom = standbyOther, HoldAll, p.name
+	n.standby, n.standbySet, n.standbyFrom, n.standbyEnd = standbyOther, HoldAll, p.name, now.Add(standbyRscTime)
 	halog.StandbyAcquire(n.log, HoldAll.String())
 	n.queue(Job{Kind: jobAcquire, Groups: n.startable(n.groupsOf(HoldAll)), Why: "standby-take", Set: HoldAll, Peer: p.name})
 }
@@ -1298,11 +1316,12 @@ func (n *Node) returning(now time.Time, p *peer) {
 	// The late-heartbeat check must not declare the peer dead again for
 	// the silence we just forgave.
 	p.lastStatus = time.Time{}
-	if p.isGo {
+	if p.isGo && n.cfg.AutoFailback != FailbackLegacy {
 		// Both sides are heartbeat-go: the preferred owner of each group
 		// keeps it and only the other side releases (3.0.6 restarts both).
 		// Each side reports what it holds now; a side that finds the
-		// peer claiming its own groups releases them (audit).
+		// peer claiming its own groups releases them (audit). Legacy
+		// mode has no holding reports: both restart, as in 3.0.6.
 		p.stable = true
 		p.healPending = true
 		// If the peer restarted while it could not hear us, it drops

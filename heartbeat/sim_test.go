@@ -39,6 +39,7 @@ type simNode struct {
 	running   map[int]bool // the truth: groups whose resources run here
 	failOn    map[int]bool // groups whose start fails here
 	announced []int        // groups announced again (gratuitous ARP) after a heal
+	restartAt time.Time    // a restart after a partition: the daemon starts again then
 	gen       uint64
 }
 
@@ -124,6 +125,7 @@ func (s *sim) start(name string) {
 	sn.n = NewNode(cfg, sn.gen, s.now, logrus.NewEntry(logger), 1)
 	sn.hook = hook
 	sn.up = true
+	sn.restartAt = time.Time{}
 	sn.queue, sn.cur = nil, nil
 	sn.n.Start(s.now)
 	s.flush(sn)
@@ -214,6 +216,9 @@ func (s *sim) run(d time.Duration) {
 			}
 		}
 		for _, sn := range s.nodes {
+			if !sn.up && !sn.restartAt.IsZero() && sn.restartAt.Before(next) {
+				next = sn.restartAt
+			}
 			if !sn.up || sn.frozen {
 				continue
 			}
@@ -246,11 +251,19 @@ func (s *sim) due(t time.Time) bool {
 		if sn.up && !sn.frozen && (!sn.n.NextDeadline().After(t) || (sn.cur != nil && !sn.jobEnd.After(t))) {
 			return true
 		}
+		if !sn.up && !sn.restartAt.IsZero() && !sn.restartAt.After(t) {
+			return true
+		}
 	}
 	return false
 }
 
 func (s *sim) step() {
+	for _, sn := range s.nodes {
+		if !sn.up && !sn.restartAt.IsZero() && !sn.restartAt.After(s.now) {
+			s.start(sn.name)
+		}
+	}
 	var later []delivery
 	var now []delivery
 	for _, f := range s.flight {
@@ -286,6 +299,10 @@ func (s *sim) step() {
 		}
 		if sn.n.Done() {
 			sn.up = false
+			if sn.n.RestartWanted() {
+				// The daemon re-execs after deadtime + 1 s (spec 5.7).
+				sn.restartAt = s.now.Add(s.cfg.Deadtime + time.Second)
+			}
 		}
 	}
 }
@@ -578,7 +595,7 @@ func TestSimRandomFaults(t *testing.T) {
 	for seed := range uint64(simSeeds) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 0x6865617274))
-			mode := []AutoFailback{FailbackOn, FailbackOff}[rng.IntN(2)]
+			mode := []AutoFailback{FailbackOn, FailbackOff, FailbackLegacy}[rng.IntN(3)]
 			s := newSim(t, mode)
 			s.start("node1")
 			s.start("node2")
@@ -987,5 +1004,56 @@ func TestSimPeerRestartDuringStandby(t *testing.T) {
 		}
 	}
 	// Nobody holds node1's group: node1 takes it back.
+	s.requireHolders("node1")
+}
+
+// TestSimSlowStandbyRelease: node1's release of its group for hb_standby
+// takes 15 s (a slow stop). node2, which agreed to take it, waits for it
+// as 3.0.6 does (an hour once the release has begun) instead of giving up
+// after 10 s, and a request of node2's own meanwhile is refused as "in
+// progress", not answered by node1's late "done".
+func TestSimSlowStandbyRelease(t *testing.T) {
+	s := newRunningSim(t, FailbackOn)
+	s.operator("node1", func(n *Node) { n.Standby(s.now, HoldAll) })
+	for i := 0; ; i++ {
+		if c := s.node("node1").cur; c != nil && c.Why == "standby-give" {
+			s.node("node1").jobEnd = s.now.Add(15 * time.Second)
+			break
+		}
+		if i == 1000 {
+			t.Fatalf("node1 did not release its group\n%s", s.logs())
+		}
+		s.run(10 * time.Millisecond)
+	}
+	s.run(11 * time.Second)
+	s.operator("node2", func(n *Node) { n.Standby(s.now, HoldAll) })
+	s.run(30 * time.Second)
+	s.requireLogged("node2", "Standby in progress- new request from node2 ignored")
+	if s.logged("node2", "No reply to standby request") {
+		t.Fatalf("node2 gave up waiting for the slow release\n%s", s.logs())
+	}
+	for _, sn := range s.nodes {
+		if h := sn.n.Snapshot().Hold; h == "transition" {
+			t.Fatalf("%s: rscstatus %s\n%s", sn.name, h, s.logs())
+		}
+	}
+	s.requireHolders("node2")
+}
+
+// TestSimLegacyPartitionGoOnly: with auto_failback legacy there are no
+// holding reports to settle a heal on, so two heartbeat-go nodes both give
+// up everything and restart as 3.0.6 does, and node1 ends with its group.
+func TestSimLegacyPartitionGoOnly(t *testing.T) {
+	s := newRunningSim(t, FailbackLegacy)
+	s.cut = true
+	s.run(15 * time.Second)
+	s.requireHolders("node1", "node2")
+	s.cut = false
+	s.run(60 * time.Second)
+	for _, sn := range s.nodes {
+		if sn.gen != 102 { // started once more
+			t.Fatalf("%s did not restart (generation %d)\n%s", sn.name, sn.gen, s.logs())
+		}
+	}
 	s.requireHolders("node1")
 }
