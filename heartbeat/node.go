@@ -213,10 +213,11 @@ type Node struct {
 	initialDone    bool
 	failures       []int
 
-	// standbyOwed: we cancelled a standby in which we had answered the
-	// peer standbyFrom "other" before its "done" came. If that "done"
-	// still arrives, the peer has released standbySet and waits for us.
-	standbyOwed bool
+	// owedFrom, owedSet: we cancelled a standby in which we had answered
+	// the peer owedFrom "other" before its "done" came. If that "done"
+	// still arrives, the peer has released owedSet and waits for us.
+	owedFrom string
+	owedSet  Holding
 
 	shutdownAsked bool
 	shuttingDown  bool
@@ -401,7 +402,7 @@ func (n *Node) Tick(now time.Time) {
 		halog.RestartTriggered(n.log)
 		n.beginShutdown(now, true)
 	}
-	if n.shutdownAsked && !n.shuttingDown && !n.busy() {
+	if n.shutdownAsked && !n.shuttingDown && !n.busy() && n.standby == standbyNone {
 		n.beginShutdown(now, false)
 	}
 }
@@ -539,7 +540,9 @@ func (n *Node) sequence(now time.Time, p *peer, m Msg) bool {
 			halog.CancellingStandby(n.log)
 			n.cancelStandby()
 		}
-		n.standbyOwed = false
+		if n.owedFrom == p.name {
+			n.owedFrom = ""
+		}
 	case seqGap:
 		halog.LostPackets(n.log, int(seq-before-1), p.name, before, seq)
 		for s := before + 1; s < seq; s++ {
@@ -1093,7 +1096,7 @@ func (n *Node) askStandby(now time.Time, set Holding) {
 	for _, p := range n.order {
 		p.askedSeq, p.askedGen = p.seq.last, p.seq.gen
 	}
-	n.standby, n.standbySet, n.standbyEnd, n.standbyWaiting, n.standbyOwed = standbyMe, set, now.Add(standbyTimeout), true, false
+	n.standby, n.standbySet, n.standbyEnd, n.standbyWaiting = standbyMe, set, now.Add(standbyTimeout), true
 	n.send(now, newMsg(tAskResources, fRscHold, set.String(), fInfo, "me"))
 }
 
@@ -1123,7 +1126,9 @@ func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 		return
 	}
 	set, ok := ParseHolding(m.Get(fRscHold))
-	if !ok {
+	if !ok || n.shuttingDown {
+		// 3.0.6 ignores standby messages once its resources shut down:
+		// a set taken now would outlive the final release.
 		return
 	}
 	switch m.Get(fInfo) {
@@ -1138,7 +1143,7 @@ func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 		default:
 			// 3.0.6 logs the request only once it accepts it.
 			halog.WantsStandby(n.log, p.name, set.String())
-			n.standby, n.standbySet, n.standbyFrom, n.standbyEnd, n.standbyWaiting, n.standbyOwed = standbyOther, set, p.name, now.Add(standbyTimeout), true, false
+			n.standby, n.standbySet, n.standbyFrom, n.standbyEnd, n.standbyWaiting, n.owedFrom = standbyOther, set, p.name, now.Add(standbyTimeout), true, ""
 			n.send(now, newMsg(tAskResources, fRscHold, set.String(), fInfo, "other"))
 		}
 	case "other":
@@ -1158,13 +1163,17 @@ func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 		halog.StandbyGiveUp(n.log, set.String())
 		n.queue(Job{Kind: jobRelease, Groups: n.groupsOf(set), Why: "standby-give", Set: set})
 	case "done":
-		if n.standby == standbyNone && n.standbyOwed && p.name == n.standbyFrom && set == n.standbySet && !n.shuttingDown {
+		if p.name == n.owedFrom && set == n.owedSet && (n.standby == standbyNone || (n.standby == standbyMe && n.standbyWaiting)) {
 			// The peer released the set after we gave up waiting for
-			// it (we declared it dead, or its release took longer than
-			// standbyTimeout): take the set as we offered. 3.0.6
-			// ignores this "done" and the peer stays in transition
-			// for an hour (or both restart after a partition).
-			n.standby, n.standbyOwed = standbyOther, false
+			// it (we declared it dead, or its release did not begin
+			// within standbyTimeout): take the set as we offered,
+			// dropping a request of ours that the peer has not
+			// answered. 3.0.6 ignores this "done" and the peer stays in
+			// transition for an hour (or both restart after a partition).
+			if n.standby == standbyMe {
+				halog.CancellingStandby(n.log)
+			}
+			n.standby, n.standbySet, n.standbyFrom, n.owedFrom = standbyOther, set, p.name, ""
 		}
 		switch n.standby {
 		case standbyOther:
@@ -1305,7 +1314,9 @@ const infoHeal = "heal"
 
 // cancelStandby ends the standby exchange in progress unfinished.
 func (n *Node) cancelStandby() {
-	n.standbyOwed = n.standby == standbyOther && n.standbyWaiting
+	if n.standby == standbyOther && n.standbyWaiting {
+		n.owedFrom, n.owedSet = n.standbyFrom, n.standbySet
+	}
 	n.standby, n.standbyWaiting = standbyNone, false
 }
 
@@ -1364,6 +1375,9 @@ func (n *Node) onIPRequest(now time.Time, p *peer, m Msg) {
 
 // onIPRequestResp: legacy mode, the holder released our group.
 func (n *Node) onIPRequestResp(now time.Time, m Msg) {
+	if n.shuttingDown {
+		return
+	}
 	key := m.Get(fIPAddr)
 	for i, g := range n.cfg.Groups {
 		if g.First() == key && g.Owner == n.cfg.Node && !n.running[i] {
@@ -1380,7 +1394,8 @@ func (n *Node) Shutdown(now time.Time) {
 		return
 	}
 	n.shutdownAsked = true
-	if n.busy() {
+	if n.busy() || n.standby != standbyNone {
+		// As 3.0.6, a standby exchange in progress is resource activity.
 		halog.ShutdownDelayed(n.log)
 		return
 	}
@@ -1389,6 +1404,7 @@ func (n *Node) Shutdown(now time.Time) {
 
 func (n *Node) beginShutdown(now time.Time, restart bool) {
 	n.shuttingDown = true
+	n.standby, n.standbyWaiting, n.owedFrom = standbyNone, false, ""
 	n.rstate = rShutdown
 	if restart {
 		halog.Restarting(n.log)

@@ -629,8 +629,10 @@ func (s *sim) apply(rng *rand.Rand, sn *simNode, f simFault) string {
 	at := fmt.Sprintf("+%v %s %s", s.now.Sub(simEpoch), f, sn.name)
 	switch f {
 	case faultKill:
-		if sn.up {
+		// A daemon waiting to restart after a partition is alive too.
+		if sn.up || !sn.restartAt.IsZero() {
 			s.kill(sn.name)
+			sn.restartAt = time.Time{}
 			clear(sn.running) // a crash: the machine's resources die with it
 		}
 	case faultSplit:
@@ -655,7 +657,7 @@ func (s *sim) apply(rng *rand.Rand, sn *simNode, f simFault) string {
 			s.flush(sn)
 		}
 	case faultStart:
-		if !sn.up {
+		if !sn.up && sn.restartAt.IsZero() {
 			s.start(sn.name)
 		}
 	case faultStandby, faultTakeover:
@@ -1055,5 +1057,77 @@ func TestSimLegacyPartitionGoOnly(t *testing.T) {
 			t.Fatalf("%s did not restart (generation %d)\n%s", sn.name, sn.gen, s.logs())
 		}
 	}
+	s.requireHolders("node1")
+}
+
+// waitLogged runs the simulation in small steps until name logs text.
+func (s *sim) waitLogged(name, text string) {
+	s.t.Helper()
+	for i := 0; !s.logged(name, text); i++ {
+		if i == 100_000 {
+			s.t.Fatalf("%s never logged %q\n%s", name, text, s.logs())
+		}
+		s.run(100 * time.Microsecond)
+	}
+}
+
+// TestSimOwedStandbyDuringOutage: node2 answers node1's standby "other",
+// then the link is down for 12 s (longer than standbyTimeout, shorter than
+// deadtime): node2 gives up waiting for the release to begin while node1
+// releases its group. When node1's "done" arrives, node2 takes the group,
+// also if its operator asked for a standby of its own meanwhile (that
+// request is dropped; node1 would refuse it as in progress).
+func TestSimOwedStandbyDuringOutage(t *testing.T) {
+	for _, own := range []bool{false, true} {
+		t.Run(fmt.Sprint("own standby ", own), func(t *testing.T) {
+			s := newSim(t, FailbackOn)
+			s.cfg.Deadtime, s.cfg.Warntime, s.cfg.Initdead = 30*time.Second, 10*time.Second, 60*time.Second
+			s.start("node1")
+			s.start("node2")
+			s.run(5 * time.Second)
+			s.requireHolders("node1")
+			s.operator("node1", func(n *Node) { n.Standby(s.now, HoldAll) })
+			s.waitLogged("node2", "node1 wants to go standby")
+			s.cut = true // node2's "other" is on its way
+			start := s.now
+			s.run(11 * time.Second)
+			s.requireLogged("node2", "No reply to standby request.  Standby request cancelled.")
+			if own {
+				s.operator("node2", func(n *Node) { n.Standby(s.now, HoldAll) })
+			}
+			s.run(start.Add(12 * time.Second).Sub(s.now))
+			s.cut = false
+			s.run(time.Minute)
+			for _, sn := range s.nodes {
+				if h := sn.n.Snapshot().Hold; h == "transition" {
+					t.Fatalf("%s: rscstatus %s\n%s", sn.name, h, s.logs())
+				}
+			}
+			s.requireHolders("node2")
+		})
+	}
+}
+
+// TestSimShutdownDuringStandby: node2 answers node1's standby and is told
+// to stop at once. As in 3.0.6 the exchange is resource activity: node2
+// finishes taking the group, then shuts down and hands it back, and takes
+// nothing once its final release has begun.
+func TestSimShutdownDuringStandby(t *testing.T) {
+	s := newRunningSim(t, FailbackOn)
+	s.operator("node1", func(n *Node) { n.Standby(s.now, HoldAll) })
+	s.waitLogged("node2", "node1 wants to go standby")
+	s.operator("node2", func(n *Node) { n.Shutdown(s.now) })
+	s.requireLogged("node2", "Shutdown delayed until current resource activity finishes.")
+	n2 := s.node("node2")
+	for i := 0; n2.up; i++ {
+		if i == 100_000 {
+			t.Fatalf("node2 never finished its shutdown\n%s", s.logs())
+		}
+		s.run(time.Millisecond)
+	}
+	if n2.cur != nil || len(n2.queue) > 0 {
+		t.Fatalf("node2 stopped with resource work left: %v %v\n%s", n2.cur, n2.queue, s.logs())
+	}
+	s.run(30 * time.Second)
 	s.requireHolders("node1")
 }
