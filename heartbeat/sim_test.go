@@ -333,6 +333,18 @@ func (s *sim) requireHold(name string, want Holding) {
 	}
 }
 
+// requireNoTransition fails if a running node's rscstatus is "transition".
+func (s *sim) requireNoTransition() {
+	s.t.Helper()
+	for _, sn := range s.nodes {
+		if sn.up {
+			if h := sn.n.Snapshot().Hold; h == "transition" {
+				s.t.Fatalf("at +%v %s: rscstatus %s (group on %v)\n%s", s.now.Sub(simEpoch), sn.name, h, s.holders(0), s.logs())
+			}
+		}
+	}
+}
+
 // logs renders every node's log for failure messages.
 func (s *sim) logs() string {
 	var b strings.Builder
@@ -810,9 +822,7 @@ func TestSimSingleNode(t *testing.T) {
 			s.start("node1")
 			s.run(time.Second)
 			s.requireHolders("node1")
-			if h := s.node("node1").n.Snapshot().Hold; h == "transition" {
-				t.Fatalf("rscstatus %s after the start", h)
-			}
+			s.requireNoTransition()
 		})
 	}
 }
@@ -935,11 +945,7 @@ func TestSimStandbyAnswerAfterPeerDeclaredUsDead(t *testing.T) {
 	s.run(simSettle)
 	s.requireLogged("node2", "node node1: is dead", "Cancelling pending standby operation", "Cluster node node1 returning after partition.")
 	s.requireLogged("node1", "standby: node2 can take our all resources", "Local standby process completed [all].")
-	for _, sn := range s.nodes {
-		if h := sn.n.Snapshot().Hold; h == "transition" {
-			t.Fatalf("%s: rscstatus %s\n%s", sn.name, h, s.logs())
-		}
-	}
+	s.requireNoTransition()
 	s.requireHolders("node2")
 	s.requireHold("node1", HoldNone)
 	s.requireHold("node2", HoldAll)
@@ -973,11 +979,7 @@ func TestSimStaleStandbyAnswer(t *testing.T) {
 	s.requireLogged("node1", "Standby resource acquisition done [all].")
 	s.operator("node2", func(n *Node) { n.Standby(s.now, HoldLocal) })
 	s.run(simSettle)
-	for _, sn := range s.nodes {
-		if h := sn.n.Snapshot().Hold; h == "transition" {
-			t.Fatalf("%s: rscstatus %s\n%s", sn.name, h, s.logs())
-		}
-	}
+	s.requireNoTransition()
 	s.requireHolders("node1")
 }
 
@@ -1000,11 +1002,7 @@ func TestSimPeerRestartDuringStandby(t *testing.T) {
 	s.run(time.Second)
 	s.start("node2")
 	s.run(simSettle)
-	for _, sn := range s.nodes {
-		if h := sn.n.Snapshot().Hold; h == "transition" {
-			t.Fatalf("%s: rscstatus %s\n%s", sn.name, h, s.logs())
-		}
-	}
+	s.requireNoTransition()
 	// Nobody holds node1's group: node1 takes it back.
 	s.requireHolders("node1")
 }
@@ -1034,11 +1032,7 @@ func TestSimSlowStandbyRelease(t *testing.T) {
 	if s.logged("node2", "No reply to standby request") {
 		t.Fatalf("node2 gave up waiting for the slow release\n%s", s.logs())
 	}
-	for _, sn := range s.nodes {
-		if h := sn.n.Snapshot().Hold; h == "transition" {
-			t.Fatalf("%s: rscstatus %s\n%s", sn.name, h, s.logs())
-		}
-	}
+	s.requireNoTransition()
 	s.requireHolders("node2")
 }
 
@@ -1098,11 +1092,7 @@ func TestSimOwedStandbyDuringOutage(t *testing.T) {
 			s.run(start.Add(12 * time.Second).Sub(s.now))
 			s.cut = false
 			s.run(time.Minute)
-			for _, sn := range s.nodes {
-				if h := sn.n.Snapshot().Hold; h == "transition" {
-					t.Fatalf("%s: rscstatus %s\n%s", sn.name, h, s.logs())
-				}
-			}
+			s.requireNoTransition()
 			s.requireHolders("node2")
 		})
 	}
