@@ -1088,8 +1088,15 @@ func (n *Node) Standby(now time.Time, set Holding) {
 }
 
 func (n *Node) askStandby(now time.Time, set Holding) {
-	if n.standby != standbyNone {
-		halog.StandbyInProgress(n.log, n.cfg.Node, n.standbyEnd.Sub(now))
+	peersStable := true
+	for _, p := range n.order {
+		if p.alive() && !p.stable {
+			peersStable = false
+		}
+	}
+	if n.standbyRefused(now, n.cfg.Node, peersStable) {
+		// 3.0.6 refuses its own request too, but sends it, and the peer
+		// may start an exchange that times out.
 		return
 	}
 	halog.WantsStandby(n.log, n.cfg.Node, set.String())
@@ -1119,6 +1126,23 @@ func (n *Node) onTakeover(now time.Time, p *peer, m Msg) {
 	n.Standby(now, set)
 }
 
+// standbyRefused logs why a standby request from node cannot start now and
+// reports whether it was refused. 3.0.6 runs these checks on both nodes, the
+// requesting one included, each with its own view.
+func (n *Node) standbyRefused(now time.Time, node string, peerStable bool) bool {
+	switch {
+	case n.standby != standbyNone:
+		halog.StandbyInProgress(n.log, node, n.standbyEnd.Sub(now))
+	case !peerStable:
+		halog.StandbyIgnoredOtherInFlux(n.log, "me", node)
+	case n.busy() || n.rstate != rStable:
+		halog.StandbyIgnoredLocalInFlux(n.log, "me", node)
+	default:
+		return false
+	}
+	return true
+}
+
 // onAskResources runs the standby exchange of spec 5.5.
 func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 	if n.cfg.AutoFailback == FailbackLegacy {
@@ -1133,19 +1157,13 @@ func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 	}
 	switch m.Get(fInfo) {
 	case "me":
-		switch {
-		case n.standby != standbyNone:
-			halog.StandbyInProgress(n.log, p.name, n.standbyEnd.Sub(now))
-		case !p.stable:
-			halog.StandbyIgnoredOtherInFlux(n.log, "me", p.name)
-		case n.busy() || n.rstate != rStable:
-			halog.StandbyIgnoredLocalInFlux(n.log, "me", p.name)
-		default:
-			// 3.0.6 logs the request only once it accepts it.
-			halog.WantsStandby(n.log, p.name, set.String())
-			n.standby, n.standbySet, n.standbyFrom, n.standbyEnd, n.standbyWaiting, n.owedFrom = standbyOther, set, p.name, now.Add(standbyTimeout), true, ""
-			n.send(now, newMsg(tAskResources, fRscHold, set.String(), fInfo, "other"))
+		if n.standbyRefused(now, p.name, p.stable) {
+			return
 		}
+		// 3.0.6 logs the request only once it accepts it.
+		halog.WantsStandby(n.log, p.name, set.String())
+		n.standby, n.standbySet, n.standbyFrom, n.standbyEnd, n.standbyWaiting, n.owedFrom = standbyOther, set, p.name, now.Add(standbyTimeout), true, ""
+		n.send(now, newMsg(tAskResources, fRscHold, set.String(), fInfo, "other"))
 	case "other":
 		if n.standby != standbyMe {
 			return
@@ -1223,7 +1241,7 @@ func (n *Node) startable(groups []int) []int {
 
 // checkFailback gives the peer its groups back when auto_failback is on.
 func (n *Node) checkFailback(now time.Time) {
-	if n.cfg.AutoFailback != FailbackOn || n.hold&HoldForeign == 0 || !n.stable() {
+	if n.cfg.AutoFailback != FailbackOn || n.hold&HoldForeign == 0 || !n.stable() || n.rstate != rStable {
 		return
 	}
 	for _, p := range n.order {

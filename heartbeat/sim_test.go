@@ -1121,3 +1121,59 @@ func TestSimShutdownDuringStandby(t *testing.T) {
 	s.run(30 * time.Second)
 	s.requireHolders("node1")
 }
+
+// TestSimStandbyRefusedByRequester: as in 3.0.6 the requesting node runs
+// the same checks as its peer: a standby asked while the peer is in flux
+// (it has just come back and not yet reported) or while this node's own
+// resources are in flux is refused at once, without asking the peer.
+func TestSimStandbyRefusedByRequester(t *testing.T) {
+	for _, tc := range []struct {
+		name, log string
+		until     func(s *sim) bool // the moment to ask
+	}{
+		{"peer in flux", "standby message [me] from node2 ignored.  Other side is in flux.", func(s *sim) bool {
+			p := s.node("node2").n.order[0]
+			return p.alive() && !p.stable
+		}},
+		{"local in flux", "standby message [me] from node2 ignored.  local resources in flux.", func(s *sim) bool {
+			return s.node("node2").cur != nil
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newRunningSim(t, FailbackOff)
+			s.kill("node1")
+			clear(s.node("node1").running)
+			if tc.name == "peer in flux" {
+				s.run(30 * time.Second)
+				s.start("node1")
+			}
+			for i := 0; !tc.until(s); i++ {
+				if i == 100_000 {
+					t.Fatalf("the moment to ask never came\n%s", s.logs())
+				}
+				s.run(time.Millisecond)
+			}
+			asked := false
+			s.drop = func(from, to string, m Msg) bool {
+				asked = asked || m.Type() == tAskResources
+				return false
+			}
+			s.operator("node2", func(n *Node) { n.Standby(s.now, HoldAll) })
+			s.requireLogged("node2", tc.log)
+			if s.logged("node2", "node2 wants to go standby") || asked {
+				t.Fatalf("node2 went on with a refused standby\n%s", s.logs())
+			}
+			s.run(30 * time.Second)
+			s.requireHolders("node2")
+			s.requireNoTransition()
+			// Once both are up and stable the same request goes through.
+			if !s.node("node1").up {
+				s.start("node1")
+				s.run(10 * time.Second)
+			}
+			s.operator("node2", func(n *Node) { n.Standby(s.now, HoldAll) })
+			s.run(10 * time.Second)
+			s.requireHolders("node1")
+		})
+	}
+}
