@@ -258,9 +258,11 @@ func (s *scen) notLogged(i, mark int, line string) {
 	}
 }
 
-// ordered fails unless the lines appear in node i's ha-log in this order.
+// ordered waits for the lines in node i's ha-log (a release may still be
+// under way) and fails unless they appear in this order.
 func (s *scen) ordered(i int, lines ...string) {
 	s.t.Helper()
+	s.logs(i, 0, lines...)
 	log, err := s.n(i).ReadLog()
 	if err != nil {
 		s.t.Fatal(err)
