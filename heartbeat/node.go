@@ -754,10 +754,13 @@ func (n *Node) stable() bool {
 	default:
 		return false
 	}
-	if n.cfg.AutoFailback == FailbackLegacy {
-		// Legacy peers never report their resources: only our own work counts.
-		return true
-	}
+	// Legacy peers never report their resources: only our own work counts.
+	return n.cfg.AutoFailback == FailbackLegacy || n.peersStable()
+}
+
+// peersStable reports whether every peer that is up has reported a stable
+// resource state (3.0.6's other_is_stable).
+func (n *Node) peersStable() bool {
 	for _, p := range n.order {
 		if p.alive() && !p.stable {
 			return false
@@ -1084,19 +1087,25 @@ func (n *Node) Standby(now time.Time, set Holding) {
 		n.send(now, newMsg(tAskResources, fRscHold, set.String(), fInfo, "me"))
 		return
 	}
+	if n.shuttingDown {
+		// 3.0.6 ignores standby messages, its own included, once its
+		// resources shut down.
+		return
+	}
+	if n.standbyRefused(now, n.cfg.Node, n.peersStable()) {
+		// 3.0.6 refuses its own request too, but sends it, and a peer
+		// that sees things otherwise may start an exchange that stalls.
+		return
+	}
 	n.askStandby(now, set)
 }
 
+// askStandby starts a standby exchange of our own: hb_standby, or a
+// failback or start-failure handoff (whose callers have checked stability
+// themselves; the peer's "done" may still be ahead of its stable report).
 func (n *Node) askStandby(now time.Time, set Holding) {
-	peersStable := true
-	for _, p := range n.order {
-		if p.alive() && !p.stable {
-			peersStable = false
-		}
-	}
-	if n.standbyRefused(now, n.cfg.Node, peersStable) {
-		// 3.0.6 refuses its own request too, but sends it, and the peer
-		// may start an exchange that times out.
+	if n.standby != standbyNone {
+		halog.StandbyInProgress(n.log, n.cfg.Node, n.standbyEnd.Sub(now))
 		return
 	}
 	halog.WantsStandby(n.log, n.cfg.Node, set.String())
@@ -1241,7 +1250,7 @@ func (n *Node) startable(groups []int) []int {
 
 // checkFailback gives the peer its groups back when auto_failback is on.
 func (n *Node) checkFailback(now time.Time) {
-	if n.cfg.AutoFailback != FailbackOn || n.hold&HoldForeign == 0 || !n.stable() || n.rstate != rStable {
+	if n.cfg.AutoFailback != FailbackOn || n.hold&HoldForeign == 0 || !n.stable() {
 		return
 	}
 	for _, p := range n.order {

@@ -1160,7 +1160,7 @@ func TestSimStandbyRefusedByRequester(t *testing.T) {
 			}
 			s.operator("node2", func(n *Node) { n.Standby(s.now, HoldAll) })
 			s.requireLogged("node2", tc.log)
-			if s.logged("node2", "node2 wants to go standby") || asked {
+			if s.logged("node2", "node2 wants to go standby") || asked || s.node("node2").n.standby != standbyNone {
 				t.Fatalf("node2 went on with a refused standby\n%s", s.logs())
 			}
 			s.run(30 * time.Second)
@@ -1176,4 +1176,21 @@ func TestSimStandbyRefusedByRequester(t *testing.T) {
 			s.requireHolders("node1")
 		})
 	}
+}
+
+// TestSimFailbackStartFailure: node1 gets its group back by auto_failback
+// and fails to start it; it hands the group straight back to node2, whose
+// stable report is still behind its "done" at that moment.
+func TestSimFailbackStartFailure(t *testing.T) {
+	s := newRunningSim(t, FailbackOn)
+	s.kill("node1")
+	clear(s.node("node1").running)
+	s.run(30 * time.Second)
+	s.requireHolders("node2")
+	s.node("node1").failOn[0] = true
+	s.start("node1")
+	s.run(60 * time.Second)
+	s.requireLogged("node1", "failed to start 1 time(s) here")
+	s.requireHolders("node2")
+	s.requireNoTransition()
 }
