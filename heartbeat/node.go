@@ -38,6 +38,9 @@ const (
 	historySize    = 500                    // sent messages kept for NS_rexmit
 	rexmitMinGap   = time.Second            // a message is resent at most once a second
 	partitionDelay = 2 * time.Second        // heal: give up resources this much later
+	// ipRequestRetry: legacy mode, an unanswered ip-request is sent again
+	// this much later (ours; 3.0.6 asks once).
+	ipRequestRetry = 30 * time.Second
 	// resourceManager is the script 3.0.6 names in "No local resources [...]".
 	resourceManager = "/usr/share/heartbeat/ResourceManager"
 )
@@ -200,9 +203,12 @@ type Node struct {
 	// ipRequestPending: legacy mode, our ip-requests wait until every live
 	// peer is active.
 	ipRequestPending bool
-	standby          standbyRole
-	standbySet       Holding
-	standbyFrom      string
+	// ipAsked: per group, when we last sent an ip-request for it that has
+	// not been answered (zero: none).
+	ipAsked     []time.Time
+	standby     standbyRole
+	standbySet  Holding
+	standbyFrom string
 	// standbyEnd: the exchange is cancelled then: 10 s for the answer to
 	// "me" and for the release to begin after "other", an hour for each
 	// step after that (3.0.6 waits an hour as soon as it answers "other").
@@ -243,6 +249,7 @@ func NewNode(cfg Config, gen uint64, now time.Time, log *logrus.Entry, seed uint
 		ownLinks: map[string]bool{},
 		history:  map[uint64]*sent{},
 		running:  make([]bool, len(cfg.Groups)),
+		ipAsked:  make([]time.Time, len(cfg.Groups)),
 		failures: make([]int, len(cfg.Groups)),
 	}
 	for _, name := range cfg.Nodes {
@@ -405,6 +412,7 @@ func (n *Node) Tick(now time.Time) {
 	if n.shutdownAsked && !n.shuttingDown && !n.busy() && n.standby == standbyNone {
 		n.beginShutdown(now, false)
 	}
+	n.retryIPRequests(now)
 }
 
 // checkPeer declares a silent peer or link dead.
@@ -921,20 +929,49 @@ func (n *Node) groupsOfNode(name string) []int {
 // peer is active: 3.0.6 runs rc.d/ip-request only after its own
 // communication is up, and a request that reaches it earlier is lost.
 func (n *Node) sendIPRequests(now time.Time) {
-	if !n.ipRequestPending {
+	if !n.ipRequestPending || !n.peersActive() {
 		return
-	}
-	for _, p := range n.order {
-		if p.alive() && p.state != stActive {
-			return
-		}
 	}
 	n.ipRequestPending = false
 	for _, i := range n.groupsOfNode(n.cfg.Node) {
 		if !n.running[i] {
-			n.send(now, newMsg(tIPRequest, fIPAddr, n.cfg.Groups[i].First()))
+			n.askIP(now, i)
 		}
 	}
+}
+
+func (n *Node) askIP(now time.Time, i int) {
+	n.ipAsked[i] = now
+	n.send(now, newMsg(tIPRequest, fIPAddr, n.cfg.Groups[i].First()))
+}
+
+// retryIPRequests asks again for a group whose ip-request has had no answer
+// for ipRequestRetry. 3.0.6 asks once: an answer lost inside the peer (its
+// rc.d/ip-request reply goes through the FIFO) leaves the group down for
+// good. A second answer is harmless: only the first one is acted on.
+func (n *Node) retryIPRequests(now time.Time) {
+	for _, i := range n.groupsOfNode(n.cfg.Node) {
+		at := n.ipAsked[i]
+		switch {
+		case at.IsZero():
+		case n.running[i] || n.shuttingDown:
+			n.ipAsked[i] = time.Time{}
+		case now.Sub(at) >= ipRequestRetry && n.peersActive() && n.nodesUp() > 1:
+			halog.IPRequestRetry(n.log, n.cfg.Groups[i].First())
+			n.askIP(now, i)
+		}
+	}
+}
+
+// peersActive reports whether every peer that is up has reported status
+// active.
+func (n *Node) peersActive() bool {
+	for _, p := range n.order {
+		if p.alive() && p.state != stActive {
+			return false
+		}
+	}
+	return true
 }
 
 // reqOurResources is 3.0.6's req_our_resources (spec 5.3).
@@ -1407,7 +1444,8 @@ func (n *Node) onIPRequestResp(now time.Time, m Msg) {
 	}
 	key := m.Get(fIPAddr)
 	for i, g := range n.cfg.Groups {
-		if g.First() == key && g.Owner == n.cfg.Node && !n.running[i] {
+		if g.First() == key && g.Owner == n.cfg.Node && !n.running[i] && !n.ipAsked[i].IsZero() {
+			n.ipAsked[i] = time.Time{}
 			n.queue(Job{Kind: jobAcquire, Groups: []int{i}, Why: "ip-request-resp"})
 			return
 		}

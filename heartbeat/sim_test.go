@@ -1194,3 +1194,40 @@ func TestSimFailbackStartFailure(t *testing.T) {
 	s.requireHolders("node2")
 	s.requireNoTransition()
 }
+
+// TestSimLegacyIPRequestRetry: a 3.0.6 peer can lose its answer to our
+// ip-request (its reply goes through its FIFO); node1 asks again after
+// ipRequestRetry and then starts its group, once.
+func TestSimLegacyIPRequestRetry(t *testing.T) {
+	s := newSim(t, FailbackLegacy)
+	requests, lost := 0, false
+	s.drop = func(from, to string, m Msg) bool {
+		switch {
+		case to == "node2" && m.Type() == tIPRequest:
+			requests++
+		case to == "node1" && m.Type() == tIPRequestRsp && !lost:
+			// The peer loses its answer: the datagram arrives (no gap to
+			// retransmit) but carries nothing node1 acts on.
+			lost = true
+			for k := range m {
+				if m[k].Name == fT {
+					m[k].Value = "ip-request-lost"
+				}
+			}
+		}
+		return false
+	}
+	s.start("node1")
+	s.start("node2")
+	s.run(ipRequestRetry - time.Second)
+	s.requireHolders()
+	s.run(5 * time.Second)
+	s.requireLogged("node1", "No answer to ip-request for 10.250.0.100/24/eth0: asking again")
+	s.requireHolders("node1")
+	s.run(2 * ipRequestRetry)
+	if requests != 2 {
+		t.Fatalf("node1 sent %d ip-requests, want 2\n%s", requests, s.logs())
+	}
+	s.requireHolders("node1")
+	s.requireNoTransition()
+}

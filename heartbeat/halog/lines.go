@@ -583,6 +583,12 @@ func Reannouncing(e *logrus.Entry, group string) {
 	logf(e, Info, "Partition healed: announcing resource group %s again", group)
 }
 
+// IPRequestRetry logs "WARN: No answer to ip-request for GROUP: asking again" (legacy
+// mode; 3.0.6 asks once and waits for ever).
+func IPRequestRetry(e *logrus.Entry, group string) {
+	logf(e, Warning, "No answer to ip-request for %s: asking again", group)
+}
+
 // FencingFailed logs "CRIT: Fencing this node failed: ERR; keeping the group claimed here"
 // (3.0.6 reboots and cannot fail that way).
 func FencingFailed(e *logrus.Entry, err error) {

@@ -151,6 +151,7 @@ func lineCases(datagrams map[string][]byte) []lineCase {
 		{"StartFailuresExhausted", false, `^Resource group (\S+) failed to start (\d+) time\(s\) here: leaving it stopped on (\w+)$`, func(e *logrus.Entry, m []string) {
 			StartFailuresExhausted(e, m[1], num(m[2]), m[3])
 		}},
+		{"IPRequestRetry", false, `^No answer to ip-request for (\S+): asking again$`, func(e *logrus.Entry, m []string) { IPRequestRetry(e, m[1]) }},
 		{"Reannouncing", false, `^Partition healed: announcing resource group (\S+) again$`, func(e *logrus.Entry, m []string) { Reannouncing(e, m[1]) }},
 		{"FencingFailed", false, `^Fencing this node failed: `, func(e *logrus.Entry, m []string) { FencingFailed(e, errors.New("x")) }},
 		{"PacketsSuppressed", false, `^(\d+) more packet\(s\) from (\S+) failed`, func(e *logrus.Entry, m []string) { PacketsSuppressed(e, num(m[1]), m[2]) }},
@@ -219,6 +220,8 @@ var specOnly = map[string]struct {
 	// heartbeat-go's own lines.
 	"StartFailuresExhausted": {func(e *logrus.Entry) { StartFailuresExhausted(e, "10.250.0.100/24/eth0", 1, "node1") },
 		"Nov 22 17:16:40 node1 heartbeat: [4953]: CRIT: Resource group 10.250.0.100/24/eth0 failed to start 1 time(s) here: leaving it stopped on node1\n"},
+	"IPRequestRetry": {func(e *logrus.Entry) { IPRequestRetry(e, "10.250.0.100/24/eth0") },
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: WARN: No answer to ip-request for 10.250.0.100/24/eth0: asking again\n"},
 	"Reannouncing": {func(e *logrus.Entry) { Reannouncing(e, "10.250.0.100/24/eth0") },
 		"Nov 22 17:16:40 node1 heartbeat: [4953]: info: Partition healed: announcing resource group 10.250.0.100/24/eth0 again\n"},
 	"FencingFailed": {func(e *logrus.Entry) { FencingFailed(e, errors.New("sysrq: permission denied")) },
