@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -222,14 +223,14 @@ func (s *scen) stays(i int, d time.Duration) {
 }
 
 // rsc waits until `cl_status rscstatus` on node i prints want.
-func (s *scen) rsc(i int, want string) {
+func (s *scen) rsc(i int, want ...string) {
 	s.t.Helper()
-	s.wait(fmt.Sprintf("rscstatus %s on node%d", want, i), func() error {
+	s.wait(fmt.Sprintf("rscstatus %s on node%d", strings.Join(want, " or "), i), func() error {
 		out, err := s.n(i).Exec(s.ctx, "/usr/bin/cl_status", "rscstatus")
 		if err != nil {
 			return err
 		}
-		if got := strings.TrimSpace(out); got != want {
+		if got := strings.TrimSpace(out); !slices.Contains(want, got) {
 			return fmt.Errorf("rscstatus = %q", got)
 		}
 		return nil
@@ -588,7 +589,11 @@ func TestScenarioPartition(t *testing.T) {
 			s.logs(i, []int{m1, m2}[i-1], "info: Heartbeat restart triggered.")
 		}
 		s.owner(1)
-		s.rsc(1, "local")
+		// heartbeat-go restarts faster than 3.0.6: node1 may still hear
+		// the shutdown notice of node2's old incarnation and then take
+		// every set ("all"), as 3.0.6 does on a shutdown notice; node2
+		// has no group of its own to get back.
+		s.rsc(1, "local", "all")
 	})
 }
 
