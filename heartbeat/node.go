@@ -115,6 +115,10 @@ type peer struct {
 	ackDue      Msg  // NS_ackmsg to send once the current message is processed
 	heardUp     bool // reqnodes sent
 
+	// handoffs counts our requests to generation handoffGen of the peer
+	// to take groups that failed to start here (see handOffStranded).
+	handoffs, handoffGen uint64
+
 	// askedSeq is the highest sequence number of generation askedGen we
 	// had from the peer when we last asked to go standby: an "other" it
 	// sent up to then answers an earlier request.
@@ -983,9 +987,9 @@ func (n *Node) reqOurResources(now time.Time, force bool) {
 		return
 	}
 	if n.cfg.AutoFailback == FailbackLegacy {
-		n.hold |= HoldLocal
+		n.claim(HoldLocal, mine)
 		if n.nodesUp() < 2 || force {
-			n.queue(Job{Kind: jobAcquire, Groups: mine, Why: "req_our_resources"})
+			n.queue(Job{Kind: jobAcquire, Groups: n.startable(mine), Why: "req_our_resources"})
 			return
 		}
 		n.ipRequestPending = true
@@ -1002,8 +1006,8 @@ func (n *Node) reqOurResources(now time.Time, force bool) {
 		halog.LocalAcquisitionCompleted(n.log, true)
 		return
 	}
-	n.hold |= HoldLocal
-	n.queue(Job{Kind: jobAcquire, Groups: mine, Why: "req_our_resources"})
+	n.claim(HoldLocal, mine)
+	n.queue(Job{Kind: jobAcquire, Groups: n.startable(mine), Why: "req_our_resources"})
 }
 
 // queue adds a job; it runs when the runner is free.
@@ -1034,12 +1038,16 @@ func (n *Node) JobDone(now time.Time, r JobResult) {
 	}
 	switch j.Why {
 	case "req_our_resources":
+		n.unclaimIdle(HoldLocal)
 		halog.LocalAcquisitionCompleted(n.log, false)
 		if n.cfg.AutoFailback != FailbackLegacy {
 			n.report(now, "req_our_resources()")
 		}
 		n.initialComplete("req_our_resources")
 	case "mach_down":
+		// If nothing started, the owner takes its groups back when
+		// it returns.
+		n.unclaimIdle(HoldForeign)
 		halog.MachDownComplete(n.log)
 		n.initialComplete("mach_down")
 		if n.cfg.AutoFailback != FailbackLegacy {
@@ -1056,7 +1064,8 @@ func (n *Node) JobDone(now time.Time, r JobResult) {
 		halog.LocalStandbyCompleted(n.log, j.Set.String())
 	case "standby-take":
 		halog.StandbyAcquireCompleted(n.log, j.Set.Swap().String())
-		n.hold |= n.started(j.Set.Swap())
+		n.hold |= j.Set.Swap()
+		n.unclaimIdle(j.Set.Swap())
 		n.standby, n.standbyWaiting = standbyNone, false
 		// The new holding goes out before "done" (as in 3.0.6's capture 04),
 		// so the peer never sees the standby over with nobody holding the set.
@@ -1109,11 +1118,67 @@ func (n *Node) startFailures(now time.Time, failed []int) {
 			set |= HoldForeign
 		}
 	}
-	n.hold &^= set
+	n.unclaimIdle(set)
 	if n.cfg.AutoFailback == FailbackLegacy || n.nodesUp() < 2 {
 		return
 	}
+	n.handOff(now, set)
+}
+
+// maxHandoffs is how often we ask one incarnation of a peer to take groups
+// that failed to start here: a request may meet the peer in flux, and a
+// peer where they failed too refuses every time.
+const maxHandoffs = 2
+
+// handoffsSent is how often we asked this incarnation of the peer to take
+// groups that failed to start here (since it last returned from a partition).
+func (p *peer) handoffsSent() uint64 {
+	if p.handoffGen != p.seq.gen {
+		return 0
+	}
+	return p.handoffs
+}
+
+// handOff asks the peers to take set, groups that failed to start here.
+func (n *Node) handOff(now time.Time, set Holding) {
+	for _, p := range n.order {
+		if p.alive() {
+			p.handoffs, p.handoffGen = p.handoffsSent()+1, p.seq.gen
+		}
+	}
 	n.askStandby(now, set)
+}
+
+// handOffStranded hands a set with a group that failed to start here too
+// often, and does not run here, to a peer that does not hold that set: the
+// handoff of startFailures again, when no peer could take the set at the
+// time (it was dead, on the other side of a partition, or in flux). At most
+// maxHandoffs times per incarnation of the peer and return after a
+// partition, and only once the peer has reported its holding since it
+// returned. A foreign set we hold none of is the owner's to take back
+// (adoptOrphans).
+func (n *Node) handOffStranded(now time.Time) {
+	if n.cfg.AutoFailback == FailbackLegacy || n.rstate != rStable || !n.stable() || n.shuttingDown || n.fenceNeeded || !n.restartAt.IsZero() {
+		return
+	}
+	for _, set := range []Holding{HoldLocal, HoldForeign} {
+		if set == HoldForeign && n.hold&set == 0 {
+			continue
+		}
+		stranded := false
+		for _, i := range n.groupsOf(set) {
+			stranded = stranded || (!n.running[i] && n.failures[i] >= n.cfg.MaxStartFailures)
+		}
+		if !stranded {
+			continue
+		}
+		for _, p := range n.order {
+			if p.alive() && !p.healPending && p.hold&set.Swap() == 0 && p.handoffsSent() < maxHandoffs {
+				n.handOff(now, set)
+				return
+			}
+		}
+	}
 }
 
 // Standby is hb_standby: give set (from our point of view) to the peer.
@@ -1206,6 +1271,14 @@ func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 		if n.standbyRefused(now, p.name, p.stable) {
 			return
 		}
+		for _, i := range n.groupsOf(set.Swap()) {
+			if n.failures[i] >= n.cfg.MaxStartFailures {
+				// Taking the set would stop a group on the peer that
+				// cannot start here.
+				halog.StandbyIgnoredFailedHere(n.log, p.name, n.cfg.Groups[i].First())
+				return
+			}
+		}
 		// 3.0.6 logs the request only once it accepts it.
 		halog.WantsStandby(n.log, p.name, set.String())
 		n.standby, n.standbySet, n.standbyFrom, n.standbyEnd, n.standbyWaiting, n.owedFrom = standbyOther, set, p.name, now.Add(standbyTimeout), true, ""
@@ -1258,20 +1331,26 @@ func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 	}
 }
 
-// started returns set without the subsets of which some group does not run
-// here (it failed to start, now or too often before), so that the holding
-// and rscstatus tell the truth; an empty subset counts as held, as in 3.0.6.
-func (n *Node) started(set Holding) Holding {
-	for _, i := range n.groupsOf(set) {
-		if !n.running[i] {
-			if n.cfg.Groups[i].Owner == n.cfg.Node {
-				set &^= HoldLocal
-			} else {
-				set &^= HoldForeign
-			}
+// claim adds set to our holding unless every one of its groups failed to
+// start here too often: none will run here, and a peer must neither let go
+// of them for us (a heal) nor think them held. A set of no groups is held.
+func (n *Node) claim(set Holding, groups []int) {
+	if len(groups) == 0 || len(n.startable(groups)) > 0 {
+		n.hold |= set
+	}
+}
+
+// unclaimIdle drops from our holding each subset of set (local, foreign) of
+// which no group runs here (they failed to start, now or too often before),
+// so that rscstatus tells the truth and the owner takes them back; a subset
+// of which some group runs stays held, so that no peer starts that group
+// too. An empty subset stays held, as in 3.0.6.
+func (n *Node) unclaimIdle(set Holding) {
+	for _, h := range []Holding{HoldLocal, HoldForeign} {
+		if set&h != 0 && len(n.groupsOf(h)) > 0 && len(n.runningOf(h)) == 0 {
+			n.hold &^= h
 		}
 	}
-	return set
 }
 
 // startable drops the groups that failed too often here.
@@ -1311,7 +1390,7 @@ func (n *Node) onShutdone(now time.Time, p *peer) {
 	halog.ResourcesBeingAcquired(n.log, p.name)
 	n.takeovers.Shutdown++
 	if n.cfg.AutoFailback == FailbackLegacy {
-		n.hold |= HoldForeign
+		n.claim(HoldForeign, n.groupsOfNode(p.name))
 		n.queue(Job{Kind: jobAcquire, Groups: n.startable(n.groupsOfNode(p.name)), Why: "mach_down", Peer: p.name})
 		return
 	}
@@ -1358,7 +1437,7 @@ func (n *Node) peerDead(now time.Time, p *peer) {
 		halog.ResourcesBeingAcquired(n.log, p.name)
 	}
 	p.hold = HoldNone
-	n.hold |= HoldForeign
+	n.claim(HoldForeign, n.groupsOfNode(p.name))
 	// The takeover runs after a heal release still under way, and the
 	// groups it starts are held.
 	n.healOverrun = n.healing
@@ -1391,6 +1470,9 @@ func (n *Node) returning(now time.Time, p *peer) {
 	// The late-heartbeat check must not declare the peer dead again for
 	// the silence we just forgave.
 	p.lastStatus = time.Time{}
+	// Requests to take groups that failed here may have met the peer
+	// frozen or cut off: it may be asked again.
+	p.handoffs = 0
 	if p.isGo && n.cfg.AutoFailback != FailbackLegacy {
 		// Both sides are heartbeat-go: the preferred owner of each group
 		// keeps it and only the other side releases (3.0.6 restarts both).
@@ -1428,7 +1510,10 @@ func (n *Node) onIPRequest(now time.Time, p *peer, m Msg) {
 		if g.First() != key {
 			continue
 		}
-		if n.running[i] {
+		if n.running[i] || n.busy() {
+			// A takeover under way may be starting the group: the
+			// release runs after it (stopping a stopped group is
+			// harmless).
 			n.queue(Job{Kind: jobRelease, Groups: []int{i}, Why: "ip-request", Peer: p.name})
 			return
 		}
@@ -1515,6 +1600,7 @@ func (n *Node) audit(now time.Time) {
 		}
 	}
 	n.adoptOrphans(now)
+	n.handOffStranded(now)
 }
 
 // adoptOrphans takes our own groups back when every node is stable and none

@@ -186,7 +186,9 @@ func (s *sim) finishJob(sn *simNode) {
 		return
 	}
 	for _, g := range j.Groups {
-		if j.Acquire() && sn.failOn[g] {
+		// A start of what runs already succeeds (ResourceManager checks
+		// status first, and an LSB start of a running service exits 0).
+		if j.Acquire() && sn.failOn[g] && !sn.running[g] {
 			r.Failed = append(r.Failed, g)
 			delete(sn.running, g)
 			continue
@@ -321,8 +323,14 @@ func (s *sim) holders(g int) []string {
 // requireHolders fails unless group 0 runs exactly on the named nodes.
 func (s *sim) requireHolders(want ...string) {
 	s.t.Helper()
-	if got := s.holders(0); !slices.Equal(got, want) {
-		s.t.Fatalf("at +%v group runs on %v, want %v\n%s", s.now.Sub(simEpoch), got, want, s.logs())
+	s.requireGroupOn(0, want...)
+}
+
+// requireGroupOn fails unless group g runs exactly on the named nodes.
+func (s *sim) requireGroupOn(g int, want ...string) {
+	s.t.Helper()
+	if got := s.holders(g); !slices.Equal(got, want) {
+		s.t.Fatalf("at +%v group %d runs on %v, want %v\n%s", s.now.Sub(simEpoch), g, got, want, s.logs())
 	}
 }
 
@@ -583,47 +591,68 @@ const (
 	faultStart                    // start a stopped daemon
 	faultStandby                  // hb_standby all|local|foreign|failback
 	faultTakeover                 // hb_takeover all|local|foreign|failback
+	faultBreak                    // the group's start fails on the node from now on, or works again
 	numFaults
 )
 
-var faultNames = [...]string{"kill", "freeze", "cut", "split", "stop", "start", "standby", "takeover"}
+var faultNames = [...]string{"kill", "freeze", "cut", "split", "stop", "start", "standby", "takeover", "break"}
 
 func (f simFault) String() string { return faultNames[f] }
 
 // simSettle is long enough for anything a fault sets off to finish:
 // initdead, deadtime plus a takeover, a standby exchange.
-const simSettle = 30 * time.Second
+const simSettle = 40 * time.Second
 
-// TestSimRandomFaults drives 50 seeded random fault sequences on a two-node
+// TestSimRandomFaults drives seeded random fault sequences on a two-node
 // cluster and checks after every step, once the cluster has settled, that
-// the group runs on exactly one node when any daemon runs (on none when
-// none does), that each node's own view of what runs there is the truth,
-// and that every running node is stable (rscstatus is not "transition").
+// no group runs on two nodes that hear each other, that no group runs where
+// no daemon does, that each node's own view of what runs there is the
+// truth, and that every running node is stable (rscstatus is not
+// "transition"). With the one group of newSim it also checks that the group
+// runs when a running node can start it (on each side of a partition).
 // Some steps fire two faults back to back without settling in between.
-// simSeeds is how many random fault sequences TestSimRandomFaults runs.
+// TestSimRandomFaultsGroups runs the same with three groups, node1's two
+// and one of node2, and settles twice as long: a set that fails to start on
+// both nodes in turn goes back and forth through standby timeouts.
+func TestSimRandomFaults(t *testing.T) { randomFaults(t, nil, simSettle) }
+
+func TestSimRandomFaultsGroups(t *testing.T) {
+	randomFaults(t, []*Group{
+		{Owner: "node1", Key: "10.250.0.100/24/eth0 spectest::alpha"},
+		{Owner: "node1", Key: "10.250.0.101/24/eth0 spectest::beta"},
+		{Owner: "node2", Key: "10.250.0.102/24/eth0 spectest::gamma"},
+	}, 2*simSettle)
+}
+
+// simSeeds is how many random fault sequences randomFaults runs.
 var simSeeds = 200
 
-func TestSimRandomFaults(t *testing.T) {
+// randomFaults runs simSeeds sequences, on groups in place of newSim's if
+// groups is not nil, checking the cluster settle after each step.
+func randomFaults(t *testing.T, groups []*Group, settle time.Duration) {
 	for seed := range uint64(simSeeds) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 0x6865617274))
 			mode := []AutoFailback{FailbackOn, FailbackOff, FailbackLegacy}[rng.IntN(3)]
 			s := newSim(t, mode)
+			if groups != nil {
+				s.cfg.Groups = groups
+			}
 			s.start("node1")
 			s.start("node2")
-			s.run(simSettle)
+			s.run(settle)
 			var trail []string
 			s.requireSettled(trail)
 			for range 20 {
 				for range 1 + rng.IntN(2) {
 					trail = append(trail, s.fault(rng))
 				}
-				s.run(simSettle)
+				s.run(settle)
 				s.requireSettled(trail)
 			}
 			if s.split {
 				trail = append(trail, s.apply(rng, s.nodes[0], faultSplit))
-				s.run(simSettle)
+				s.run(settle)
 				s.requireSettled(trail)
 			}
 		})
@@ -672,6 +701,13 @@ func (s *sim) apply(rng *rand.Rand, sn *simNode, f simFault) string {
 		if !sn.up && sn.restartAt.IsZero() {
 			s.start(sn.name)
 		}
+	case faultBreak:
+		g := rng.IntN(len(s.cfg.Groups))
+		sn.failOn[g] = !sn.failOn[g]
+		if !sn.failOn[g] {
+			at = fmt.Sprintf("+%v fix %s", s.now.Sub(simEpoch), sn.name)
+		}
+		at += fmt.Sprint(" group ", g)
 	case faultStandby, faultTakeover:
 		set := sets[rng.IntN(len(sets))]
 		at += " " + set
@@ -715,17 +751,39 @@ func (s *sim) requireSettled(trail []string) {
 			}
 		}
 	}
-	holders := s.holders(0)
-	switch {
-	case s.split && !slices.Equal(holders, up):
-		// Without STONITH each side of a partition runs the group.
-		fail("partitioned daemons %v run, the group runs on %v", up, holders)
-	case s.split:
-	case len(up) == 0 && len(holders) != 0:
-		fail("no daemon runs but the group runs on %v", holders)
-	case len(up) > 0 && len(holders) != 1:
-		fail("daemons %v run, the group runs on %v", up, holders)
+	for g := range s.cfg.Groups {
+		holders := s.holders(g)
+		if !s.split && len(holders) > 1 {
+			fail("daemons %v run, group %d runs on %v", up, g, holders)
+		}
 	}
+	if len(s.cfg.Groups) > 1 {
+		// Groups move in sets (a node's own, the peer's): a group
+		// may stay stopped while a node could start it alone.
+		return
+	}
+	holders := s.holders(0)
+	if s.split {
+		// Without STONITH each side of a partition runs the group if it can.
+		for _, sn := range s.nodes {
+			if sn.up && !sn.running[0] && s.canStart(sn) {
+				fail("partitioned daemons %v run, the group runs on %v", up, holders)
+			}
+		}
+	} else if len(holders) == 0 && slices.ContainsFunc(s.nodes, s.canStart) {
+		fail("daemons %v run, one of them can start the group, nobody runs it", up)
+	}
+}
+
+// canStart reports whether node sn would start the group if it had to: its
+// daemon runs, the start works there and has not failed there too often. In
+// legacy mode a start failure strands the group, as in 3.0.6.
+func (s *sim) canStart(sn *simNode) bool {
+	if !sn.up || sn.failOn[0] || sn.n.failures[0] >= s.cfg.MaxStartFailures {
+		return false
+	}
+	return s.cfg.AutoFailback != FailbackLegacy ||
+		!slices.ContainsFunc(s.nodes, func(o *simNode) bool { return o.up && o.n.failures[0] > 0 })
 }
 
 func TestSimStandbyNoReply(t *testing.T) {
@@ -1230,4 +1288,120 @@ func TestSimLegacyIPRequestRetry(t *testing.T) {
 	}
 	s.requireHolders("node1")
 	s.requireNoTransition()
+}
+
+// TestSimStrandedHandedOffLater: node1's group fails to start while node2
+// is down, so nobody can take it then; node1 hands it over once node2 comes.
+func TestSimStrandedHandedOffLater(t *testing.T) {
+	for _, mode := range []AutoFailback{FailbackOn, FailbackOff} {
+		t.Run(fmt.Sprint("mode", mode), func(t *testing.T) {
+			s := newSim(t, mode)
+			s.node("node1").failOn[0] = true
+			s.start("node1")
+			s.run(20 * time.Second) // initdead: node2 declared dead, the start fails
+			s.requireHolders()
+			s.requireHold("node1", HoldForeign)
+			s.start("node2")
+			s.run(10 * time.Second)
+			s.requireHolders("node2")
+			s.requireLogged("node1", "node1 wants to go standby [local]")
+			s.requireNoTransition()
+		})
+	}
+}
+
+// TestSimNoTakeoverOfFailedGroup: a group that failed to start on node2 is
+// neither claimed there when node1 dies nor taken there by a standby; node1
+// keeps it, or gets it back when it returns.
+func TestSimNoTakeoverOfFailedGroup(t *testing.T) {
+	s := newRunningSim(t, FailbackOff)
+	s.operator("node1", func(n *Node) { n.Standby(s.now, HoldAll) })
+	s.node("node2").failOn[0] = true
+	s.run(20 * time.Second) // node2 fails, node1 takes its group back
+	s.requireHolders("node1")
+	s.requireNoTransition()
+	s.requireLogged("node2", "failed to start 1 time(s) here")
+
+	// A second standby is refused by node2: the group stays on node1.
+	s.operator("node1", func(n *Node) { n.Standby(s.now, HoldAll) })
+	s.run(15 * time.Second)
+	s.requireLogged("node2", "standby message [me] from node1 ignored: resource group 10.250.0.100/24/eth0 failed to start here")
+	s.requireHolders("node1")
+	s.requireNoTransition()
+
+	// node1 dies: node2 does not start the group again, nor claim it...
+	s.kill("node1")
+	clear(s.node("node1").running)
+	s.run(10 * time.Second)
+	s.requireHolders()
+	s.requireHold("node2", HoldLocal)
+	// ...so node1 takes its group back when it returns (auto_failback off).
+	s.start("node1")
+	s.run(10 * time.Second)
+	s.requireHolders("node1")
+	s.requireNoTransition()
+}
+
+// twoGroups gives owner two groups in place of newSim's one.
+func twoGroups(s *sim, owner string) {
+	s.cfg.Groups = []*Group{
+		{Owner: owner, Key: "10.250.0.100/24/eth0 spectest::alpha"},
+		{Owner: owner, Key: "10.250.0.101/24/eth0 spectest::beta"},
+	}
+}
+
+// count is how many lines of a node's log contain text.
+func (s *sim) count(name, text string) int {
+	c := 0
+	for _, e := range s.node(name).hook.AllEntries() {
+		if strings.Contains(e.Message, text) {
+			c++
+		}
+	}
+	return c
+}
+
+// TestSimOneOfTwoGroupsFails: node1's second group fails to start while
+// node2 is down. node1 keeps holding (and running) the first, without
+// acquiring it again and again, and hands both to node2 once it comes.
+func TestSimOneOfTwoGroupsFails(t *testing.T) {
+	s := newSim(t, FailbackOff)
+	twoGroups(s, "node1")
+	s.node("node1").failOn[1] = true
+	s.start("node1")
+	s.requireHandedToNode2()
+	if c := s.count("node1", "Local Resource acquisition completed"); c > 2 {
+		t.Fatalf("node1 acquired its groups %d times\n%s", c, s.logs())
+	}
+	s.requireNoTransition()
+}
+
+// TestSimPartialTakeoverHeld: node1 takes over node2's two groups but only
+// the first starts (the second failed here before). node1 holds node2's
+// set while the first runs, so node2, back, does not start it too.
+func TestSimPartialTakeoverHeld(t *testing.T) {
+	s := newSim(t, FailbackOff)
+	twoGroups(s, "node2")
+	s.start("node1")
+	s.start("node2")
+	s.run(5 * time.Second)
+	s.node("node1").n.failures[1] = s.cfg.MaxStartFailures
+	s.kill("node2")
+	clear(s.node("node2").running)
+	s.requireHandedToNode2()
+	s.requireNoTransition()
+}
+
+// requireHandedToNode2 checks that 20 s on group 0 runs on node1, which
+// holds both sets, and that once node2 starts node1 hands it the set with
+// the group that does not start on node1: both groups run on node2.
+func (s *sim) requireHandedToNode2() {
+	s.t.Helper()
+	s.run(20 * time.Second)
+	s.requireHolders("node1")
+	s.requireHold("node1", HoldAll)
+	s.start("node2")
+	s.run(30 * time.Second)
+	s.requireGroupOn(0, "node2")
+	s.requireGroupOn(1, "node2")
 }

@@ -583,6 +583,12 @@ func Reannouncing(e *logrus.Entry, group string) {
 	logf(e, Info, "Partition healed: announcing resource group %s again", group)
 }
 
+// StandbyIgnoredFailedHere logs "WARN: standby message [me] from NODE ignored: resource group
+// GROUP failed to start here" (3.0.6 has no start-failure limit and takes the group).
+func StandbyIgnoredFailedHere(e *logrus.Entry, node, group string) {
+	logf(e, Warning, "standby message [me] from %s ignored: resource group %s failed to start here", node, group)
+}
+
 // IPRequestRetry logs "WARN: No answer to ip-request for GROUP: asking again" (legacy
 // mode; 3.0.6 asks once and waits for ever).
 func IPRequestRetry(e *logrus.Entry, group string) {

@@ -151,6 +151,9 @@ func lineCases(datagrams map[string][]byte) []lineCase {
 		{"StartFailuresExhausted", false, `^Resource group (\S+) failed to start (\d+) time\(s\) here: leaving it stopped on (\w+)$`, func(e *logrus.Entry, m []string) {
 			StartFailuresExhausted(e, m[1], num(m[2]), m[3])
 		}},
+		{"StandbyIgnoredFailedHere", false, `^standby message \[me\] from (\w+) ignored: resource group (\S+) failed to start here$`, func(e *logrus.Entry, m []string) {
+			StandbyIgnoredFailedHere(e, m[1], m[2])
+		}},
 		{"IPRequestRetry", false, `^No answer to ip-request for (\S+): asking again$`, func(e *logrus.Entry, m []string) { IPRequestRetry(e, m[1]) }},
 		{"Reannouncing", false, `^Partition healed: announcing resource group (\S+) again$`, func(e *logrus.Entry, m []string) { Reannouncing(e, m[1]) }},
 		{"FencingFailed", false, `^Fencing this node failed: `, func(e *logrus.Entry, m []string) { FencingFailed(e, errors.New("x")) }},
@@ -220,6 +223,8 @@ var specOnly = map[string]struct {
 	// heartbeat-go's own lines.
 	"StartFailuresExhausted": {func(e *logrus.Entry) { StartFailuresExhausted(e, "10.250.0.100/24/eth0", 1, "node1") },
 		"Nov 22 17:16:40 node1 heartbeat: [4953]: CRIT: Resource group 10.250.0.100/24/eth0 failed to start 1 time(s) here: leaving it stopped on node1\n"},
+	"StandbyIgnoredFailedHere": {func(e *logrus.Entry) { StandbyIgnoredFailedHere(e, "node2", "10.250.0.100/24/eth0") },
+		"Nov 22 17:16:40 node1 heartbeat: [4953]: WARN: standby message [me] from node2 ignored: resource group 10.250.0.100/24/eth0 failed to start here\n"},
 	"IPRequestRetry": {func(e *logrus.Entry) { IPRequestRetry(e, "10.250.0.100/24/eth0") },
 		"Nov 22 17:16:40 node1 heartbeat: [4953]: WARN: No answer to ip-request for 10.250.0.100/24/eth0: asking again\n"},
 	"Reannouncing": {func(e *logrus.Entry) { Reannouncing(e, "10.250.0.100/24/eth0") },
