@@ -354,15 +354,17 @@ func (s *scen) script(i int, name string, args ...string) {
 // wrote into its FIFO this way (and ip-request answers, see the README).
 const lostRequest = "ERROR: msg2string: Message with zero fields"
 
-// request runs an operator script in node i and waits for done in node
-// j's ha-log. When node i is a 3.0.6 node that lost the request, the
-// operator's answer is to run the script again, and so does request (at
+// request runs cmd, operator scripts, in node i and waits for done in node
+// j's ha-log. When node i is a 3.0.6 node that lost a request, the
+// operator's answer is to run the scripts again, and so does request (at
 // most twice); a request a heartbeat-go node loses fails the test.
-func (s *scen) request(i int, name string, args []string, j int, done string) {
+func (s *scen) request(i int, cmd string, j int, done string) {
 	s.t.Helper()
 	for try := 0; ; try++ {
 		mi, mj := s.n(i).LogMark(), s.n(j).LogMark()
-		s.script(i, name, args...)
+		if _, err := s.n(i).Exec(s.ctx, "sh", "-c", cmd); err != nil {
+			s.t.Fatal(err)
+		}
 		if s.place[i-1] != realNode || try == 2 {
 			s.logs(j, mj, done)
 			return
@@ -380,7 +382,7 @@ func (s *scen) request(i int, name string, args []string, j int, done string) {
 		if len(log) < mi || !strings.Contains(log[mi:], lostRequest) {
 			s.t.Fatal(err)
 		}
-		s.t.Logf("node%d (3.0.6) lost the %s request (%q): running it again", i, name, lostRequest)
+		s.t.Logf("node%d (3.0.6) lost a request (%q): running %q again", i, lostRequest, cmd)
 	}
 }
 
@@ -491,12 +493,9 @@ func TestScenarioStandbyTakeover(t *testing.T) {
 			if st.script == "hb_takeover" {
 				giver = 3 - st.node
 			}
-			t.Logf("node%d: %s %s", st.node, st.script, st.arg)
-			var args []string
-			if st.arg != "" {
-				args = []string{st.arg}
-			}
-			s.request(st.node, st.script, args, giver, st.done)
+			cmd := strings.TrimSpace("/usr/share/heartbeat/" + st.script + " " + st.arg)
+			t.Logf("node%d: %s", st.node, cmd)
+			s.request(st.node, cmd, giver, st.done)
 			s.owner(st.owner)
 			switch st {
 			case steps[0]: // spec case 29: node1 none, node2 all
@@ -522,12 +521,15 @@ func TestScenarioStandbyRefused(t *testing.T) {
 			resourceD:   map[string]string{"slowres": strings.Replace(fmt.Sprintf(statusScript, "slowres", "running"), "stop) ", "stop) sleep 2; ", 1)},
 		}, 2*time.Minute)
 		s.up()
-		m1 := s.n(1).LogMark()
-		// Both messages go through the FIFO before the peer's answer.
-		if _, err := s.n(1).Exec(s.ctx, "sh", "-c", "/usr/share/heartbeat/hb_standby; /usr/share/heartbeat/hb_standby"); err != nil {
-			t.Fatal(err)
+		// A heartbeat-go node1 refuses the second request itself and
+		// does not send it; a 3.0.6 node1 sends it, and the
+		// heartbeat-go node2's refusal is the one under test.
+		refuser := 1
+		if p[0] == realNode {
+			refuser = 2
 		}
-		s.logs(1, m1, "Standby in progress- new request from node1 ignored [")
+		// Both messages go through the FIFO before the peer's answer.
+		s.request(1, "/usr/share/heartbeat/hb_standby; /usr/share/heartbeat/hb_standby", refuser, "Standby in progress- new request from node1 ignored [")
 		s.owner(2)
 	})
 	t.Run("legacy", func(t *testing.T) {
