@@ -591,7 +591,7 @@ const (
 	faultStart                    // start a stopped daemon
 	faultStandby                  // hb_standby all|local|foreign|failback
 	faultTakeover                 // hb_takeover all|local|foreign|failback
-	faultBreak                    // the group's start fails on the node from now on, or works again
+	faultBreak                    // a group's start fails on the node from now on, or works again
 	numFaults
 )
 
@@ -628,7 +628,7 @@ func TestSimRandomFaultsGroups(t *testing.T) {
 var simSeeds = 200
 
 // randomFaults runs simSeeds sequences, on groups in place of newSim's if
-// groups is not nil, checking the cluster settle after each step.
+// groups is not nil, letting the cluster settle for settle after each step.
 func randomFaults(t *testing.T, groups []*Group, settle time.Duration) {
 	for seed := range uint64(simSeeds) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
