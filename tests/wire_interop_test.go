@@ -981,8 +981,10 @@ func case17(ctx context.Context, e *env, caps map[string][]pcap.Datagram) error 
 }
 
 // case18: node2 has another key. Each logs authentication errors (ours at
-// most about once a second, with a count of the rest), declares the other
-// dead after initdead and runs the group (node1 its own, node2 by takeover).
+// most about once a second), declares the other dead after initdead and runs
+// the group (node1 its own, node2 by takeover). The count of suppressed
+// errors is the flood test's: here a peer sends about one datagram a
+// second, so whether any is suppressed depends on jitter.
 func case18(ctx context.Context, e *env) error {
 	n1, n2 := e.c.Nodes[0], e.c.Nodes[1]
 	t0 := time.Now()
@@ -1023,9 +1025,6 @@ func case18(ctx context.Context, e *env) error {
 		}
 		if limit := int(elapsed/time.Second) + 2; errs > limit {
 			return fmt.Errorf("%s logged %d authentication errors in %v, want at most one a second", n.Name, errs, elapsed)
-		}
-		if !strings.Contains(log, "more packet(s) from") {
-			return fmt.Errorf("%s never summed up suppressed authentication errors", n.Name)
 		}
 	}
 	return nil
