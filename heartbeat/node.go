@@ -9,6 +9,7 @@ package heartbeat
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -1109,7 +1110,7 @@ func (n *Node) startFailures(now time.Time, failed []int) {
 	var set Holding
 	for _, i := range failed {
 		g := n.cfg.Groups[i]
-		if n.failures[i] >= n.cfg.MaxStartFailures {
+		if n.exhausted(i) {
 			halog.StartFailuresExhausted(n.log, g.First(), n.failures[i], n.cfg.Node)
 		}
 		if g.Owner == n.cfg.Node {
@@ -1165,11 +1166,7 @@ func (n *Node) handOffStranded(now time.Time) {
 		if set == HoldForeign && n.hold&set == 0 {
 			continue
 		}
-		stranded := false
-		for _, i := range n.groupsOf(set) {
-			stranded = stranded || (!n.running[i] && n.failures[i] >= n.cfg.MaxStartFailures)
-		}
-		if !stranded {
+		if !slices.ContainsFunc(n.groupsOf(set), func(i int) bool { return !n.running[i] && n.exhausted(i) }) {
 			continue
 		}
 		for _, p := range n.order {
@@ -1272,7 +1269,7 @@ func (n *Node) onAskResources(now time.Time, p *peer, m Msg) {
 			return
 		}
 		for _, i := range n.groupsOf(set.Swap()) {
-			if n.failures[i] >= n.cfg.MaxStartFailures {
+			if n.exhausted(i) {
 				// Taking the set would stop a group on the peer that
 				// cannot start here.
 				halog.StandbyIgnoredFailedHere(n.log, p.name, n.cfg.Groups[i].First())
@@ -1353,11 +1350,15 @@ func (n *Node) unclaimIdle(set Holding) {
 	}
 }
 
+// exhausted reports whether group i failed to start here too often: it is
+// left stopped here until the daemon restarts.
+func (n *Node) exhausted(i int) bool { return n.failures[i] >= n.cfg.MaxStartFailures }
+
 // startable drops the groups that failed too often here.
 func (n *Node) startable(groups []int) []int {
 	var ok []int
 	for _, i := range groups {
-		if n.failures[i] < n.cfg.MaxStartFailures {
+		if !n.exhausted(i) {
 			ok = append(ok, i)
 		}
 	}

@@ -779,7 +779,7 @@ func (s *sim) requireSettled(trail []string) {
 // daemon runs, the start works there and has not failed there too often. In
 // legacy mode a start failure strands the group, as in 3.0.6.
 func (s *sim) canStart(sn *simNode) bool {
-	if !sn.up || sn.failOn[0] || sn.n.failures[0] >= s.cfg.MaxStartFailures {
+	if !sn.up || sn.failOn[0] || sn.n.exhausted(0) {
 		return false
 	}
 	return s.cfg.AutoFailback != FailbackLegacy ||
