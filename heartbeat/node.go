@@ -109,7 +109,7 @@ type peer struct {
 	replayAt   time.Time            // when a replay of p was last logged
 	replays    int                  // replays of p not logged since then
 	shutdone   bool                 // announced a graceful shutdown
-	rejoined   bool                 // came up while we ran: failback due once it is stable
+	rejoined   bool                 // came (back) up while we ran: see checkFailback
 	// healPending: a Go peer returned after a partition; once it reports
 	// holding none of our groups, we announce ours again.
 	healPending bool
@@ -418,6 +418,9 @@ func (n *Node) Tick(now time.Time) {
 		n.beginShutdown(now, false)
 	}
 	n.retryIPRequests(now)
+	// Some ways of settling (a standby exchange that ends or times out)
+	// do not check for a failback; 3.0.6 retries its check every second.
+	n.checkFailback(now)
 }
 
 // checkPeer declares a silent peer or link dead.
@@ -546,6 +549,9 @@ func (n *Node) sequence(now time.Time, p *peer, m Msg) bool {
 		p.rexmit = map[uint64]time.Time{}
 		p.state = ""
 		p.hold, p.holdSeq, p.stable, p.shutdone = HoldNone, 0, false, false
+		// It left and came back while we ran, whatever our own state:
+		// groups we took from it go back once it is stable.
+		p.rejoined = true
 		if n.standby != standbyNone {
 			// The restarted peer knows nothing of the exchange and will
 			// not finish it (it was back before its deadtime, so the
@@ -680,7 +686,9 @@ func (n *Node) onStatus(now time.Time, p *peer, m Msg) {
 		// A node coming (back) up has to report its holding again, and
 		// gets its groups back once it is stable (auto_failback on).
 		p.stable = false
-		p.rejoined = n.rstate == rStable
+		if n.rstate == rStable {
+			p.rejoined = true
+		}
 	}
 	p.state = st
 	halog.NodeStatus(n.log, p.name, st)
@@ -897,6 +905,7 @@ func (n *Node) becomeStable(now time.Time, reason string) {
 		n.initialComplete(reason)
 	}
 	n.report(now, "")
+	n.checkFailback(now)
 }
 
 func (n *Node) initialComplete(reason string) {
@@ -1365,14 +1374,24 @@ func (n *Node) startable(groups []int) []int {
 	return ok
 }
 
-// checkFailback gives the peer its groups back when auto_failback is on.
+// checkFailback gives a peer its groups back when auto_failback is on and
+// the peer came (back) up while we ran: it restarted, returned from the
+// dead, or first came up after our start-up exchange. It acts once both
+// sides are settled, as 3.0.6's PerformAutoFailback does after a takeover.
 func (n *Node) checkFailback(now time.Time) {
-	if n.cfg.AutoFailback != FailbackOn || n.hold&HoldForeign == 0 || !n.stable() {
+	if n.cfg.AutoFailback != FailbackOn || n.shuttingDown || !n.stable() {
 		return
 	}
 	for _, p := range n.order {
-		if p.alive() && p.stable && p.rejoined && len(n.groupsOfNode(p.name)) > 0 {
-			p.rejoined = false
+		if !p.alive() || !p.stable || !p.rejoined {
+			continue
+		}
+		// Both sides are settled: the failback is due now or not at all
+		// (3.0.6 clears rsc_needs_failback at each check). A group of the
+		// peer we take later (its hb_standby, a group that failed to
+		// start there) stays here.
+		p.rejoined = false
+		if n.hold&HoldForeign != 0 && len(n.groupsOfNode(p.name)) > 0 {
 			n.askStandby(now, HoldForeign)
 			return
 		}
@@ -1383,6 +1402,8 @@ func (n *Node) checkFailback(now time.Time) {
 func (n *Node) onShutdone(now time.Time, p *peer) {
 	halog.ShutdownNotice(n.log, p.name)
 	p.shutdone = true
+	// No failback to a node that leaves: it is due again when it is back.
+	p.rejoined = false
 	p.hold = HoldNone
 	p.stable = true
 	if n.shuttingDown {

@@ -149,6 +149,12 @@ func (s *sim) kill(name string) {
 	sn.queue = nil
 }
 
+// crash stops a node's machine: its daemon and its resources.
+func (s *sim) crash(name string) {
+	s.kill(name)
+	clear(s.node(name).running)
+}
+
 func (s *sim) flush(sn *simNode) {
 	for _, o := range sn.n.TakeOut() {
 		m := slices.Clone(o.Msg)
@@ -449,8 +455,7 @@ func TestSimRejoin(t *testing.T) {
 			s.start("node2")
 			s.run(5 * time.Second)
 			s.requireHolders("node1")
-			s.kill("node1")
-			delete(s.node("node1").running, 0)
+			s.crash("node1")
 			s.run(8 * time.Second)
 			s.requireHolders("node2")
 			s.start("node1")
@@ -745,6 +750,11 @@ func (s *sim) requireSettled(trail []string) {
 		if st.Hold == "transition" {
 			fail("%s is not stable", sn.name)
 		}
+		for _, p := range sn.n.order {
+			if s.cfg.AutoFailback == FailbackOn && p.alive() && p.stable && p.rejoined && sn.n.stable() {
+				fail("%s still owes %s a failback check: a later hb_standby of %s would bounce back", sn.name, p.name, p.name)
+			}
+		}
 		for g, run := range st.Running {
 			if run != sn.running[g] {
 				fail("%s believes group %d running=%t, truth %t", sn.name, g, run, sn.running[g])
@@ -819,8 +829,7 @@ func TestSimFailedEverywhereNotHeld(t *testing.T) {
 	s.start("node1")
 	s.start("node2")
 	s.run(5 * time.Second)
-	s.kill("node1")
-	clear(s.node("node1").running)
+	s.crash("node1")
 	s.run(10 * time.Second)
 	s.start("node1")
 	s.run(10 * time.Second)
@@ -894,8 +903,7 @@ func rejoinWithCut(t *testing.T, gap, cut time.Duration) *sim {
 	s.start("node1")
 	s.start("node2")
 	s.run(5 * time.Second)
-	s.kill("node1")
-	clear(s.node("node1").running)
+	s.crash("node1")
 	s.run(5 * time.Second)
 	s.start("node1")
 	s.run(gap)
@@ -964,8 +972,7 @@ func TestSimStartDuringPartition(t *testing.T) {
 // node2's freeze sets the phase of its timers that the race needs.)
 func TestSimTakeoverDuringHeal(t *testing.T) {
 	s := newRunningSim(t, FailbackOn)
-	s.kill("node1")
-	clear(s.node("node1").running)
+	s.crash("node1")
 	s.run(time.Minute)
 	s.node("node2").frozen = true
 	s.run(4803 * time.Millisecond)
@@ -1055,8 +1062,7 @@ func TestSimPeerRestartDuringStandby(t *testing.T) {
 		}
 		s.run(10 * time.Millisecond)
 	}
-	s.kill("node2")
-	clear(s.node("node2").running)
+	s.crash("node2")
 	s.run(time.Second)
 	s.start("node2")
 	s.run(simSettle)
@@ -1199,8 +1205,7 @@ func TestSimStandbyRefusedByRequester(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newRunningSim(t, FailbackOff)
-			s.kill("node1")
-			clear(s.node("node1").running)
+			s.crash("node1")
 			if tc.name == "peer in flux" {
 				s.run(30 * time.Second)
 				s.start("node1")
@@ -1241,8 +1246,7 @@ func TestSimStandbyRefusedByRequester(t *testing.T) {
 // stable report is still behind its "done" at that moment.
 func TestSimFailbackStartFailure(t *testing.T) {
 	s := newRunningSim(t, FailbackOn)
-	s.kill("node1")
-	clear(s.node("node1").running)
+	s.crash("node1")
 	s.run(30 * time.Second)
 	s.requireHolders("node2")
 	s.node("node1").failOn[0] = true
@@ -1330,8 +1334,7 @@ func TestSimNoTakeoverOfFailedGroup(t *testing.T) {
 	s.requireNoTransition()
 
 	// node1 dies: node2 does not start the group again, nor claim it...
-	s.kill("node1")
-	clear(s.node("node1").running)
+	s.crash("node1")
 	s.run(10 * time.Second)
 	s.requireHolders()
 	s.requireHold("node2", HoldLocal)
@@ -1386,8 +1389,7 @@ func TestSimPartialTakeoverHeld(t *testing.T) {
 	s.start("node2")
 	s.run(5 * time.Second)
 	s.node("node1").n.failures[1] = s.cfg.MaxStartFailures
-	s.kill("node2")
-	clear(s.node("node2").running)
+	s.crash("node2")
 	s.requireHandedToNode2()
 	s.requireNoTransition()
 }
@@ -1404,4 +1406,23 @@ func (s *sim) requireHandedToNode2() {
 	s.run(30 * time.Second)
 	s.requireGroupOn(0, "node2")
 	s.requireGroupOn(1, "node2")
+}
+
+// TestSimNoFailbackAfterStandby: node1 restarted within deadtime, when
+// node2 held none of its groups, so no failback was due; node2 must not
+// take it for one later and hand back what node1's hb_standby gave it.
+func TestSimNoFailbackAfterStandby(t *testing.T) {
+	s := newRunningSim(t, FailbackOn)
+	s.crash("node1")
+	s.run(2 * time.Second)
+	s.start("node1")
+	s.run(15 * time.Second)
+	s.requireLogged("node2", "Heartbeat restart on node node1")
+	s.requireHolders("node1")
+	s.operator("node1", func(n *Node) { n.Standby(s.now, HoldAll) })
+	s.run(15 * time.Second)
+	s.requireHolders("node2")
+	if s.logged("node2", "node2 wants to go standby") {
+		t.Fatalf("node2 gave back what node1's hb_standby gave it\n%s", s.logs())
+	}
 }
