@@ -7,10 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -343,12 +340,6 @@ func benchPlacement(t *testing.T, p placement) map[string][]sample {
 
 		from = time.Now()
 		if err := s.n(1).Stop(s.ctx); err != nil {
-			t.Fatal(err)
-		}
-		// The pid file still names the stopped 3.0.6 daemon, a zombie
-		// (the node's PID 1 reaps nothing): a new 3.0.6 would refuse to
-		// start ("already running").
-		if err := os.Remove(filepath.Join(s.n(1).Dir, "run", "heartbeat.pid")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			t.Fatal(err)
 		}
 		measure("graceful", from, from, 2)

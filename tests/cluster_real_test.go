@@ -138,6 +138,21 @@ func TestClusterHarness(t *testing.T) {
 	if ps := n1.Pids(); len(ps) != 0 {
 		t.Fatalf("processes left after Stop: %v", ps)
 	}
+	// The node's PID 1 adopts what a daemonising program leaves behind
+	// and reaps it when it exits.
+	if err := n1.StartGo("/bin/sh", "-c", "sleep 2 & exit 0"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []int{1, 0} {
+		if err := cluster.WaitFor(ctx, fmt.Sprintf("%d child(ren) of PID 1", want), func() error {
+			if pids, err := n1.Orphans(); err != nil || len(pids) != want {
+				return fmt.Errorf("children of PID 1: %v (%v)", pids, err)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := n2.StartGo("/bin/sh", "-c", "sleep 600 & sleep 600"); err != nil {
 		t.Fatal(err)
 	}

@@ -227,7 +227,9 @@ for f in $MASKED; do
   if [ -e "$f" ]; then mount --bind "$DIR/mask.sh" "$f"; fi
 done
 : > "$DIR/anchor.ready"
-exec sleep infinity
+# As init does, reap the orphans (a daemon detaches from its parent; a
+# zombie would keep its pid file looking alive). perl-base is essential.
+exec perl -e 'while (1) { sleep 1 if wait == -1 }'
 `
 
 // prepare builds the node's private trees under n.Dir.

@@ -167,6 +167,24 @@ type Proc struct {
 	Comm  string // command name
 }
 
+// Orphans lists the host PIDs of the children of the node's PID 1 (the
+// processes that lost their parent), zombies included.
+func (n *Node) Orphans() ([]int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", n.anchorPID, n.anchorPID))
+	if err != nil {
+		return nil, err
+	}
+	var pids []int
+	for _, f := range strings.Fields(string(b)) {
+		pid, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, err
+		}
+		pids = append(pids, pid)
+	}
+	return pids, nil
+}
+
 // Pids lists the node's live processes (zombies excluded), anchor excluded.
 func (n *Node) Pids() []Proc {
 	want, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", n.anchorPID))
