@@ -338,16 +338,15 @@ func (n *Node) startAnchor(ctx context.Context) error {
 		}
 	}
 	// unshare --fork: the anchor (PID 1 of the node) is unshare's child.
-	kids, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))
+	kids, err := children(cmd.Process.Pid)
 	if err != nil {
 		return fmt.Errorf("finding the anchor: %w", err)
 	}
-	f := strings.Fields(string(kids))
-	if len(f) != 1 {
-		return fmt.Errorf("unshare has children %q, want one anchor", kids)
+	if len(kids) != 1 {
+		return fmt.Errorf("unshare has children %v, want one anchor", kids)
 	}
-	n.anchorPID, err = strconv.Atoi(f[0])
-	return err
+	n.anchorPID = kids[0]
+	return nil
 }
 
 // verifyMasks checks inside the node that every masked command that

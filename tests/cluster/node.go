@@ -169,8 +169,11 @@ type Proc struct {
 
 // Orphans lists the host PIDs of the children of the node's PID 1 (the
 // processes that lost their parent), zombies included.
-func (n *Node) Orphans() ([]int, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", n.anchorPID, n.anchorPID))
+func (n *Node) Orphans() ([]int, error) { return children(n.anchorPID) }
+
+// children lists the host PIDs of the children of process pid.
+func children(pid int) ([]int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
 	if err != nil {
 		return nil, err
 	}
