@@ -91,25 +91,25 @@ const (
 
 // peer is what a node knows of another node.
 type peer struct {
-	name       string
-	state      string // "" before it is heard, then init, up, active, dead
-	deadtime   time.Duration
-	lastHeard  time.Time
-	lastStatus time.Time
-	links      map[string]time.Time // last packet per link
-	linkUp     map[string]bool
-	seq        seqTrack
-	protocol   bool
-	ackTrigger uint64
-	hold       Holding // as the peer reported it, from its point of view
-	holdSeq    uint64  // sequence number of the full report hold comes from
-	stable     bool
-	isGo       bool
-	rexmit     map[uint64]time.Time // missing seq → when to ask for it
-	replayAt   time.Time            // when a replay of p was last logged
-	replays    int                  // replays of p not logged since then
-	shutdone   bool                 // announced a graceful shutdown
-	rejoined   bool                 // came (back) up while we ran: see checkFailback
+	name        string
+	state       string // "" before it is heard, then init, up, active, dead
+	deadtime    time.Duration
+	lastHeard   time.Time
+	lastStatus  time.Time
+	links       map[string]time.Time // last packet per link
+	linkUp      map[string]bool
+	seq         seqTrack
+	protocol    bool
+	ackTrigger  uint64
+	hold        Holding // as the peer reported it, from its point of view
+	holdSeq     uint64  // sequence number of the full report hold comes from
+	stable      bool
+	isGo        bool
+	rexmit      map[uint64]time.Time // missing seq → when to ask for it
+	replayAt    time.Time            // when a replay of p was last logged
+	replays     int                  // replays of p not logged since then
+	shutdone    bool                 // announced a graceful shutdown
+	failbackDue bool                 // came (back) up while we ran: see checkFailback
 	// healPending: a Go peer returned after a partition; once it reports
 	// holding none of our groups, we announce ours again.
 	healPending bool
@@ -551,7 +551,7 @@ func (n *Node) sequence(now time.Time, p *peer, m Msg) bool {
 		p.hold, p.holdSeq, p.stable, p.shutdone = HoldNone, 0, false, false
 		// It left and came back while we ran, whatever our own state:
 		// groups we took from it go back once it is stable.
-		p.rejoined = true
+		p.failbackDue = true
 		if n.standby != standbyNone {
 			// The restarted peer knows nothing of the exchange and will
 			// not finish it (it was back before its deadtime, so the
@@ -687,7 +687,7 @@ func (n *Node) onStatus(now time.Time, p *peer, m Msg) {
 		// gets its groups back once it is stable (auto_failback on).
 		p.stable = false
 		if n.rstate == rStable {
-			p.rejoined = true
+			p.failbackDue = true
 		}
 	}
 	p.state = st
@@ -891,9 +891,7 @@ func (n *Node) onResource(now time.Time, p *peer, m Msg) {
 	if p.stable && !wasStable {
 		halog.RemoteTransitionCompleted(n.log)
 	}
-	if p.stable && p.rejoined {
-		n.checkFailback(now)
-	}
+	n.checkFailback(now)
 }
 
 // becomeStable ends the start-up exchange: take our own groups (unless the
@@ -1383,14 +1381,14 @@ func (n *Node) checkFailback(now time.Time) {
 		return
 	}
 	for _, p := range n.order {
-		if !p.alive() || !p.stable || !p.rejoined {
+		if !p.alive() || !p.stable || !p.failbackDue {
 			continue
 		}
 		// Both sides are settled: the failback is due now or not at all
 		// (3.0.6 clears rsc_needs_failback at each check). A group of the
 		// peer we take later (its hb_standby, a group that failed to
 		// start there) stays here.
-		p.rejoined = false
+		p.failbackDue = false
 		if n.hold&HoldForeign != 0 && len(n.groupsOfNode(p.name)) > 0 {
 			n.askStandby(now, HoldForeign)
 			return
@@ -1403,7 +1401,7 @@ func (n *Node) onShutdone(now time.Time, p *peer) {
 	halog.ShutdownNotice(n.log, p.name)
 	p.shutdone = true
 	// No failback to a node that leaves: it is due again when it is back.
-	p.rejoined = false
+	p.failbackDue = false
 	p.hold = HoldNone
 	p.stable = true
 	if n.shuttingDown {

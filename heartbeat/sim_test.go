@@ -751,7 +751,7 @@ func (s *sim) requireSettled(trail []string) {
 			fail("%s is not stable", sn.name)
 		}
 		for _, p := range sn.n.order {
-			if s.cfg.AutoFailback == FailbackOn && p.alive() && p.stable && p.rejoined && sn.n.stable() {
+			if s.cfg.AutoFailback == FailbackOn && p.alive() && p.stable && p.failbackDue && sn.n.stable() {
 				fail("%s still owes %s a failback check: a later hb_standby of %s would bounce back", sn.name, p.name, p.name)
 			}
 		}
